@@ -1,0 +1,41 @@
+# The README's commands. `make run` and `make test` set up a fresh Debian 12 machine
+# themselves (scripts/install-deps is idempotent and quick when all is installed).
+BUILD   ?= build
+JOBS    ?= $(shell nproc)
+CMAKE_FLAGS ?=
+KINO    := $(BUILD)/apps/kino/kino
+
+.PHONY: all deps configure build run test test-asan bench clean
+
+all: build
+
+deps:
+	@bash scripts/install-deps
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
+
+configure: $(BUILD)/CMakeCache.txt
+
+build: deps configure
+	cmake --build $(BUILD) -j $(JOBS)
+
+# The main job: until the studio server lands, render the demo timeline.
+run: build
+	$(KINO) demo --out $(BUILD)/demo
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
+
+# Media, timeline and render tests under AddressSanitizer + UBSan, in their own tree.
+test-asan: deps
+	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DKINO_SANITIZE=address,undefined \
+	  -DKINO_WITH_TORCH=OFF -DKINO_BUILD_BENCH=OFF -DKINO_NATIVE=OFF
+	cmake --build build-asan -j $(JOBS)
+	cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS) -L 'media|timeline|render|core'
+
+bench: build
+	bash bench/run
+
+clean:
+	rm -rf $(BUILD) build-asan

@@ -1,0 +1,5 @@
+#pragma once
+// Public header of the timeline module: the draft, its JSON wire form, validation,
+// edit operations, summaries and the ms -> frame rule.
+#include "timeline/draft.h"
+#include "timeline/frame_time.h"
