@@ -1,0 +1,12 @@
+#pragma once
+// The subcommands of the kino binary; each registers itself on the app.
+#include <CLI/CLI.hpp>
+
+namespace kino::cli {
+
+void add_render_command(CLI::App& app);
+void add_probe_command(CLI::App& app);
+void add_summary_command(CLI::App& app);
+void add_demo_command(CLI::App& app);
+
+}  // namespace kino::cli
