@@ -1,0 +1,250 @@
+#include "service/chat_handler.h"
+
+#include <algorithm>
+#include <chrono>
+#include <deque>
+
+#include "core/clock.h"
+#include "core/error.h"
+#include "core/id.h"
+#include "service/studio.h"
+#include "timeline/draft_json.h"
+#include "timeline/timeline.h"
+
+namespace kino::service {
+
+Json adk_event(const std::string& invocation_id, const Json& parts, bool partial,
+               bool turn_complete, const Json& state_delta) {
+  return Json{{"id", make_id("evt_", 8)},
+              {"invocationId", invocation_id},
+              {"author", "nemo_agent"},
+              {"timestamp", double(now_unix_ms()) / 1000.0},
+              {"content", {{"role", "model"}, {"parts", parts}}},
+              {"partial", partial},
+              {"turnComplete", turn_complete},
+              {"actions", {{"stateDelta", state_delta}}}};
+}
+
+namespace {
+
+enum class Intent { export_video, credits, status, upload, other };
+
+std::string lower_ascii(std::string s) {
+  for (char& c : s)
+    if (c >= 'A' && c <= 'Z') c = char(c - 'A' + 'a');
+  return s;
+}
+
+bool has_any(const std::string& text, std::initializer_list<const char*> words) {
+  return std::any_of(words.begin(), words.end(),
+                     [&](const char* w) { return text.find(w) != std::string::npos; });
+}
+
+// The hosted service's routing table, checked in its order.
+Intent route(const std::string& message) {
+  const std::string t = lower_ascii(message);
+  if (has_any(t, {"export", "导出", "download", "send me the video"})) return Intent::export_video;
+  if (has_any(t, {"credits", "积分", "balance", "余额"})) return Intent::credits;
+  if (has_any(t, {"status", "状态", "show tracks", "show the timeline", "timeline"}))
+    return Intent::status;
+  if (has_any(t, {"upload", "上传"})) return Intent::upload;
+  return Intent::other;
+}
+
+std::string seconds_text(int64_t ms) {
+  if (ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1fs", double(ms) / 1000.0);
+  return buf;
+}
+
+// "Timeline (3 tracks): 1. Video: city (0-10s) 2. Audio: music (0-10s, 35%) 3. Text: "Hi" (0-3s)"
+std::string timeline_summary(const timeline::Draft& d, bool zh) {
+  size_t segments = 0;
+  for (const auto& t : d.tracks) segments += t.segments.size();
+  if (segments == 0)
+    return zh ? "时间线是空的：先上传素材。" : "The timeline is empty: upload media first.";
+  std::string out = (zh ? "时间线（" : "Timeline (") + std::to_string(d.tracks.size()) +
+                    (zh ? " 条轨道，" : " tracks, ") + seconds_text(d.end_ms()) +
+                    (zh ? "）：" : "):");
+  int n = 0;
+  for (const auto& t : d.tracks) {
+    for (const auto& s : t.segments) {
+      out += " " + std::to_string(++n) + ". ";
+      std::string label = s.name.empty() ? s.source : s.name;
+      switch (t.type) {
+        case timeline::TrackType::video: out += (zh ? "视频：" : "Video: ") + label; break;
+        case timeline::TrackType::audio: out += (zh ? "音频：" : "Audio: ") + label; break;
+        case timeline::TrackType::text: out += (zh ? "文字：\"" : "Text: \"") + s.text + "\""; break;
+      }
+      out += " (" + seconds_text(s.start_ms) + "-" + seconds_text(s.end_ms());
+      if (t.type == timeline::TrackType::audio)
+        out += ", " + std::to_string(int(s.volume * 100 + 0.5)) + "%";
+      out += ")";
+    }
+  }
+  return out;
+}
+
+// A turn whose events are known up front, optionally followed by a render job's
+// progress until it finishes.
+class RoutingTurn final : public ChatTurn {
+ public:
+  RoutingTurn(Studio& studio, ChatRequest request) : studio_(studio), req_(std::move(request)) {}
+
+  void text(const std::string& t, bool final_event) {
+    queue_.push_back(adk_event(req_.invocation_id, Json::array({Json{{"text", t}}}), false,
+                               final_event));
+  }
+  void function_call(const std::string& name, const Json& args) {
+    queue_.push_back(adk_event(req_.invocation_id,
+                               Json::array({Json{{"functionCall", {{"name", name}, {"args", args}}}}}),
+                               false, false));
+  }
+  void function_response(const std::string& name, const Json& response) {
+    queue_.push_back(adk_event(
+        req_.invocation_id,
+        Json::array({Json{{"functionResponse", {{"name", name}, {"response", response}}}}}), false,
+        false));
+  }
+  void follow(const std::string& render_ref) { following_ = render_ref; }
+
+  ChatPoll poll(Json* out) override {
+    if (queue_.empty() && !following_.empty()) check_job();
+    if (!queue_.empty()) {
+      *out = std::move(queue_.front());
+      queue_.pop_front();
+      return ChatPoll::event;
+    }
+    return following_.empty() ? ChatPoll::done : ChatPoll::pending;
+  }
+
+ private:
+  bool zh() const { return req_.session.language.rfind("zh", 0) == 0; }
+
+  void check_job() {
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_check_ < std::chrono::milliseconds(250)) return;
+    last_check_ = now;
+    Json view;
+    try {
+      Caller caller{req_.account_id, "", req_.base_url};
+      view = studio_.render_status(caller, following_);
+    } catch (const std::exception& e) {
+      following_.clear();
+      text(std::string(zh() ? "导出状态不可用：" : "Export status unavailable: ") + e.what(), true);
+      return;
+    }
+    const std::string status = view.value("status", "");
+    const double progress = view.value("progress", 0.0);
+    if (status == "completed") {
+      following_.clear();
+      function_response("export_video", view);
+      const Json& o = view["output"];
+      text(zh() ? "导出完成：" + o.value("url", "") + "（" +
+                      std::to_string(o.value("size", int64_t(0))) + " 字节）"
+                : "Your video is ready: " + o.value("url", "") + " (" +
+                      std::to_string(o.value("size", int64_t(0))) + " bytes, MP4).",
+           true);
+    } else if (status == "failed") {
+      following_.clear();
+      function_response("export_video", view);
+      text((zh() ? "导出失败：" : "The export failed: ") + view.value("error", ""), true);
+    } else if (progress - last_progress_ >= 0.1 || status != last_status_) {
+      last_progress_ = progress;
+      last_status_ = status;
+      function_response("export_video", view);
+    }
+  }
+
+  Studio& studio_;
+  ChatRequest req_;
+  std::deque<Json> queue_;
+  std::string following_;
+  std::string last_status_;
+  double last_progress_ = 0;
+  std::chrono::steady_clock::time_point last_check_{};
+};
+
+class RoutingChatHandler final : public ChatHandler {
+ public:
+  explicit RoutingChatHandler(Studio& studio) : studio_(studio) {}
+
+  std::unique_ptr<ChatTurn> start(const ChatRequest& request) override {
+    auto turn = std::make_unique<RoutingTurn>(studio_, request);
+    const bool zh = request.session.language.rfind("zh", 0) == 0;
+    Caller caller{request.account_id, "", request.base_url};
+    switch (route(request.text)) {
+      case Intent::credits: {
+        Json b = studio_.credits_balance(caller);
+        turn->function_call("get_credits", Json::object());
+        turn->function_response("get_credits", b);
+        const std::string a = std::to_string(b.value("available", int64_t(0)));
+        const std::string f = std::to_string(b.value("frozen", int64_t(0)));
+        turn->text(zh ? "可用积分 " + a + "，冻结 " + f + "。"
+                      : "You have " + a + " credits available (" + f + " frozen).",
+                   true);
+        break;
+      }
+      case Intent::status: {
+        Json st = studio_.state(caller, request.session.id);
+        std::string summary;
+        try {
+          summary = timeline_summary(timeline::draft_from_json(st["state"]["draft"]), zh);
+        } catch (const Error& e) {
+          summary = std::string(zh ? "草稿无法读取：" : "The draft cannot be read: ") + e.what();
+        }
+        turn->function_call("get_state", Json::object());
+        turn->text(summary, true);
+        break;
+      }
+      case Intent::upload:
+        turn->text(zh ? "上传文件：POST /api/upload-video/nemo_agent/me/" + request.session.id +
+                            "，multipart 字段 files（mp4、mov、avi、webm、mkv、jpg、png、gif、"
+                            "webp、mp3、wav、m4a、aac，单个文件最大 20 MB）。"
+                      : "Upload files with POST /api/upload-video/nemo_agent/me/" +
+                            request.session.id +
+                            " as multipart field `files` (mp4, mov, avi, webm, mkv, jpg, png, "
+                            "gif, webp, mp3, wav, m4a, aac; up to 20 MB each).",
+                   true);
+        break;
+      case Intent::export_video: {
+        Json body{{"id", "chat_" + request.invocation_id},
+                  {"sessionId", request.session.id},
+                  {"output", {{"format", "mp4"}, {"quality", "high"}}}};
+        turn->function_call("export_video", body);
+        try {
+          Json view = studio_.render_submit(caller, body, request.skill);
+          turn->function_response("export_video", view);
+          turn->text(zh ? "正在导出 MP4……" : "Exporting your MP4...", false);
+          turn->follow(view.value("id", ""));
+        } catch (const Error& e) {
+          turn->function_response("export_video",
+                                  Json{{"error", e.what()}, {"code", int(e.code())}});
+          turn->text((zh ? "无法导出：" : "Cannot export: ") + std::string(e.what()), true);
+        }
+        break;
+      }
+      case Intent::other:
+        turn->text(zh ? "生成视频需要模型：本服务器尚未安装任何模型。我现在可以：导出时间线、"
+                        "查询积分、显示时间线状态、说明如何上传素材。"
+                      : "Generation needs a model: none is installed on this server. I can "
+                        "export the timeline, show your credits, show the timeline status, and "
+                        "explain how to upload media.",
+                   true);
+        break;
+    }
+    return turn;
+  }
+
+ private:
+  Studio& studio_;
+};
+
+}  // namespace
+
+std::unique_ptr<ChatHandler> routing_chat_handler(Studio& studio) {
+  return std::make_unique<RoutingChatHandler>(studio);
+}
+
+}  // namespace kino::service

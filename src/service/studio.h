@@ -1,0 +1,126 @@
+#pragma once
+// The studio service: accounts and tokens, sessions, credits, uploads, state, render
+// jobs with their workers, signed downloads and rate limits. Every method that takes a
+// Caller sees only that account's data: another account's ids answer as unknown.
+// Thread-safe. Methods report bad input as kino::Error with the API's codes.
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/json.h"
+#include "core/progress.h"
+#include "service/chat_handler.h"
+#include "service/rate_limiter.h"
+#include "service/service_config.h"
+#include "store/store.h"
+
+namespace kino::service {
+
+struct Caller {
+  std::string account_id;
+  std::string token_hash;  // rate-limit key
+  std::string base_url;    // "http://host:port" for links in replies
+};
+
+// A file a signed URL points at.
+struct DownloadFile {
+  std::filesystem::path path;
+  std::string content_type;
+  std::string file_name;  // for Content-Disposition
+};
+
+class Studio {
+ public:
+  // Opens <data_dir>/kino.db and the blob folders, loads or creates the server secret,
+  // re-queues jobs that were running when the last process stopped. Workers start with
+  // start_workers().
+  explicit Studio(ServiceConfig config);
+  ~Studio();
+  Studio(const Studio&) = delete;
+  Studio& operator=(const Studio&) = delete;
+
+  const ServiceConfig& config() const { return config_; }
+  store::Store& store() { return *store_; }
+  const store::BlobDir& blobs() const { return blobs_; }
+
+  void start_workers();
+  // Stops taking jobs, cancels renders in flight (they stay `running` in the store and
+  // are re-queued by the next start) and joins the workers.
+  void stop_workers();
+
+  // Auth: a new anonymous account with starting credits; returns the bearer token.
+  std::string anonymous_token(const std::string& client_id);
+  // `authorization` is the raw header ("Bearer <token>"); throws Error(bad_token).
+  Caller authenticate(const std::string& authorization);
+  // Token bucket per key; 0 = allowed, else seconds to wait (Retry-After).
+  int64_t rate_take_token(const std::string& token_hash);
+  int64_t rate_take_ip(const std::string& ip);
+  void usage_record(const Caller& caller, const SkillHeaders& skill);
+
+  // Sessions: body {"task_name","language"} -> {"task_id","session_id"}.
+  Json session_create(const Caller& caller, const Json& body);
+  // The caller's session; unknown or someone else's -> Error(unknown_session).
+  store::Session session_of(const Caller& caller, const std::string& session_id);
+
+  Json credits_balance(const Caller& caller);
+  void credits_grant(const std::string& account_id, int64_t amount, const std::string& note);
+
+  // Uploads: a fresh temp path for one incoming file (same filesystem as the blobs).
+  std::filesystem::path upload_temp_path();
+  // Probes the finished temp file by content, moves it under its new media id and
+  // records it. Takes ownership of the temp file (removed on failure). Error(unsupported)
+  // for types outside the accepted list, Error(too_large) beyond upload_max_bytes.
+  Json upload_add(const Caller& caller, const std::string& session_id,
+                  const std::filesystem::path& temp_file, const std::string& original_name);
+
+  // {"state":{"draft","video_infos","generated_media"}, "session_id", "version"}
+  Json state(const Caller& caller, const std::string& session_id);
+  // Saves a new draft version for the session after parsing and validating it.
+  Json draft_save(const Caller& caller, const std::string& session_id, const Json& draft,
+                  const std::string& note);
+
+  // Render jobs (free). Body as the hosted API: {"id","sessionId","draft","output",
+  // "callback_url"}. A repeated id returns the existing job.
+  Json render_submit(const Caller& caller, const Json& body, const SkillHeaders& skill);
+  Json render_status(const Caller& caller, const std::string& render_id);
+  // The status reply for a job row (also used by chat turns).
+  Json render_view(const store::Job& job, const std::string& base_url);
+
+  // Signed links: "<base>/api/files/<kind>/<name>?exp=<unix s>&sig=<hex>".
+  std::string signed_url(const std::string& base_url, const std::string& kind,
+                         const std::string& name);
+  // Checks a download's signature and expiry; Error(not_found) for anything wrong.
+  DownloadFile download(const std::string& kind, const std::string& name,
+                        const std::string& exp, const std::string& sig);
+
+  ChatHandler& chat() { return *chat_; }
+  void set_chat_handler(std::unique_ptr<ChatHandler> handler) { chat_ = std::move(handler); }
+
+  Json media_view(const store::MediaRecord& m, const std::string& base_url);
+
+ private:
+  void worker_loop();
+  void run_render(const store::Job& job);
+  void post_callback(const store::Job& job);
+
+  ServiceConfig config_;
+  store::BlobDir blobs_;
+  std::unique_ptr<store::Store> store_;
+  std::string secret_;
+  RateLimiter token_limiter_;
+  RateLimiter ip_limiter_;
+  std::unique_ptr<ChatHandler> chat_;
+  std::atomic<bool> stopping_{false};
+  std::mutex worker_mutex_;  // guards running_ and wakes idle workers
+  std::condition_variable worker_wake_;
+  std::map<std::string, CancelToken> running_;  // by job id
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace kino::service
