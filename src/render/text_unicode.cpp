@@ -1,0 +1,168 @@
+#include "render/text_unicode.h"
+
+namespace kino::render {
+namespace {
+
+constexpr char32_t kReplacement = 0xFFFD;
+
+bool in(char32_t c, char32_t lo, char32_t hi) { return c >= lo && c <= hi; }
+
+// Appends a decoded code point after the control-character rules.
+void push(std::u32string& out, char32_t c) {
+  if (c == '\n' || c == 0x2028 || c == 0x2029) {
+    out.push_back('\n');
+  } else if (c == '\t') {
+    out.push_back(' ');
+  } else if (c < 0x20 || in(c, 0x7F, 0x9F)) {
+    // dropped ("\r" of "\r\n" included)
+  } else {
+    out.push_back(c);
+  }
+}
+
+bool is_letter_like(char32_t c) {
+  return in(c, 'a', 'z') || in(c, 'A', 'Z') || in(c, '0', '9') || c >= 0xC0;
+}
+
+// Closing punctuation a CJK line must not start with.
+bool no_break_before(char32_t c) {
+  switch (c) {
+    case ',': case '.': case '!': case '?': case ':': case ';': case ')': case ']':
+    case '}': case '%': case 0x2019: case 0x201D: case 0x2026: case 0x3001: case 0x3002:
+    case 0x3009: case 0x300B: case 0x300D: case 0x300F: case 0x3011: case 0x3015:
+    case 0x3017: case 0x301C: case 0x30FC: case 0xFF01: case 0xFF09: case 0xFF0C:
+    case 0xFF0E: case 0xFF1A: case 0xFF1B: case 0xFF1F: case 0xFF3D: case 0xFF5D:
+      return true;
+    default: return false;
+  }
+}
+
+// Opening punctuation a CJK line must not end with.
+bool no_break_after(char32_t c) {
+  switch (c) {
+    case '(': case '[': case '{': case 0x2018: case 0x201C: case 0x3008: case 0x300A:
+    case 0x300C: case 0x300E: case 0x3010: case 0x3014: case 0x3016: case 0xFF08:
+    case 0xFF3B: case 0xFF5B:
+      return true;
+    default: return false;
+  }
+}
+
+}  // namespace
+
+std::u32string text_decode_utf8(std::string_view s) {
+  std::u32string out;
+  out.reserve(s.size());
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const size_t n = s.size();
+  size_t i = 0;
+  while (i < n) {
+    const unsigned b0 = p[i];
+    if (b0 < 0x80) {
+      push(out, b0);
+      ++i;
+      continue;
+    }
+    int need;
+    char32_t c;
+    unsigned lo = 0x80, hi = 0xBF;  // allowed range of the first continuation byte
+    if (in(b0, 0xC2, 0xDF)) {
+      need = 1, c = b0 & 0x1F;
+    } else if (in(b0, 0xE0, 0xEF)) {
+      need = 2, c = b0 & 0x0F;
+      if (b0 == 0xE0) lo = 0xA0;  // overlong
+      if (b0 == 0xED) hi = 0x9F;  // surrogates
+    } else if (in(b0, 0xF0, 0xF4)) {
+      need = 3, c = b0 & 0x07;
+      if (b0 == 0xF0) lo = 0x90;  // overlong
+      if (b0 == 0xF4) hi = 0x8F;  // above U+10FFFF
+    } else {
+      out.push_back(kReplacement);
+      ++i;
+      continue;
+    }
+    size_t j = i + 1;
+    bool ok = true;
+    for (int k = 0; k < need; ++k, ++j) {
+      const unsigned b = j < n ? p[j] : 0;
+      const unsigned min = k == 0 ? lo : 0x80, max = k == 0 ? hi : 0xBF;
+      if (j >= n || b < min || b > max) {
+        ok = false;
+        break;
+      }
+      c = (c << 6) | (b & 0x3F);
+    }
+    // On failure the bytes consumed so far form one maximal invalid subpart.
+    push(out, ok ? c : kReplacement);
+    i = j;
+  }
+  return out;
+}
+
+bool text_is_cjk(char32_t c) {
+  return in(c, 0x1100, 0x11FF) ||   // Hangul Jamo
+         in(c, 0x2E80, 0x2FDF) ||   // CJK radicals, Kangxi
+         in(c, 0x3000, 0x303F) ||   // CJK symbols and punctuation
+         in(c, 0x3040, 0x30FF) ||   // Hiragana, Katakana
+         in(c, 0x3100, 0x31FF) ||   // Bopomofo, Hangul compat, Kanbun, Katakana ext
+         in(c, 0x3200, 0x4DBF) ||   // enclosed CJK, compatibility, ext A
+         in(c, 0x4E00, 0x9FFF) ||   // unified ideographs
+         in(c, 0xA960, 0xA97F) ||   // Hangul Jamo ext A
+         in(c, 0xAC00, 0xD7FF) ||   // Hangul syllables, Jamo ext B
+         in(c, 0xF900, 0xFAFF) ||   // compatibility ideographs
+         in(c, 0xFE30, 0xFE4F) ||   // CJK compatibility forms
+         in(c, 0xFF00, 0xFF60) ||   // fullwidth forms
+         in(c, 0xFFE0, 0xFFE6) ||   // fullwidth signs
+         in(c, 0x20000, 0x3FFFD);   // ideographs ext B and beyond
+}
+
+bool text_is_emoji_presentation(char32_t c) {
+  if (c < 0x231A) return false;
+  if (c >= 0x1F000) {
+    return c == 0x1F004 || c == 0x1F0CF || c == 0x1F18E || in(c, 0x1F191, 0x1F19A) ||
+           in(c, 0x1F1E6, 0x1F1FF) || c == 0x1F201 || c == 0x1F21A || c == 0x1F22F ||
+           in(c, 0x1F232, 0x1F23A) || in(c, 0x1F250, 0x1F251) || in(c, 0x1F300, 0x1F64F) ||
+           in(c, 0x1F680, 0x1F6FF) || in(c, 0x1F7E0, 0x1F7F0) || in(c, 0x1F90C, 0x1F9FF) ||
+           in(c, 0x1FA70, 0x1FAFF);
+  }
+  static constexpr char32_t kBmp[] = {
+      0x231A, 0x231B, 0x23E9, 0x23EA, 0x23EB, 0x23EC, 0x23F0, 0x23F3, 0x25FD, 0x25FE,
+      0x2614, 0x2615, 0x2648, 0x2649, 0x264A, 0x264B, 0x264C, 0x264D, 0x264E, 0x264F,
+      0x2650, 0x2651, 0x2652, 0x2653, 0x267F, 0x2693, 0x26A1, 0x26AA, 0x26AB, 0x26BD,
+      0x26BE, 0x26C4, 0x26C5, 0x26CE, 0x26D4, 0x26EA, 0x26F2, 0x26F3, 0x26F5, 0x26FA,
+      0x26FD, 0x2705, 0x270A, 0x270B, 0x2728, 0x274C, 0x274E, 0x2753, 0x2754, 0x2755,
+      0x2757, 0x2795, 0x2796, 0x2797, 0x27B0, 0x27BF, 0x2B1B, 0x2B1C, 0x2B50, 0x2B55};
+  for (char32_t e : kBmp)
+    if (c == e) return true;
+  return false;
+}
+
+bool text_is_extend(char32_t c) {
+  return in(c, 0x0300, 0x036F) || in(c, 0x0483, 0x0489) || in(c, 0x0591, 0x05BD) ||
+         in(c, 0x0610, 0x061A) || in(c, 0x064B, 0x065F) || c == 0x0670 ||
+         in(c, 0x06D6, 0x06DC) || in(c, 0x06DF, 0x06E4) || in(c, 0x0900, 0x0903) ||
+         in(c, 0x093A, 0x093C) ||
+         in(c, 0x093E, 0x094F) || in(c, 0x0E31, 0x0E3A) || in(c, 0x0E47, 0x0E4E) ||
+         in(c, 0x1AB0, 0x1AFF) || in(c, 0x1DC0, 0x1DFF) || in(c, 0x200C, 0x200D) ||
+         in(c, 0x20D0, 0x20FF) || in(c, 0x302A, 0x302F) || in(c, 0x3099, 0x309A) ||
+         in(c, 0xFE00, 0xFE0F) || in(c, 0xFE20, 0xFE2F) || in(c, 0x1F3FB, 0x1F3FF) ||
+         in(c, 0xE0020, 0xE007F) || in(c, 0xE0100, 0xE01EF);
+}
+
+bool text_is_space(char32_t c) { return c == ' ' || c == 0x3000; }
+
+bool text_can_break(char32_t before, char32_t after) {
+  if (text_is_space(after) || text_is_extend(after)) return false;
+  if (text_is_space(before) || before == 0x200B) return true;
+  if (before == '-' && is_letter_like(after)) return true;
+  if (text_is_cjk(before) || text_is_cjk(after)) {
+    return !no_break_before(after) && !no_break_after(before);
+  }
+  return false;
+}
+
+bool text_can_split(char32_t before, char32_t after) {
+  return !text_is_extend(after) && before != 0x200D;
+}
+
+}  // namespace kino::render
