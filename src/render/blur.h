@@ -1,0 +1,31 @@
+#pragma once
+// Blurs for the blur-pad fit mode, done cheaply: the background is built at 1/8 of its
+// size, box-blurred there and upscaled bilinearly, so its cost does not depend on the
+// blur radius and stays small next to the encoder.
+#include <vector>
+
+#include "media/frame.h"
+#include "render/resample.h"
+
+namespace kino::render {
+
+// Box blur of every plane of a yuv420p frame, in place: `passes` horizontal and vertical
+// passes of radius `radius` (3 passes approximate a Gaussian).
+void box_blur(media::Frame& frame, int radius, int passes, std::vector<uint16_t>& scratch);
+
+// Builds blur-pad backgrounds. Not thread-safe; reuses its buffers.
+class BlurPad {
+ public:
+  static constexpr int kDownscale = 8;
+
+  // Fills `out` (yuv420p, the layer box size) with `view` of `src` (the region that
+  // covers the box) scaled to cover and strongly blurred.
+  void build(const media::Frame& src, ViewRect view, media::Frame& out);
+
+ private:
+  Resampler resampler_;
+  media::Frame small_;
+  std::vector<uint16_t> scratch_;
+};
+
+}  // namespace kino::render

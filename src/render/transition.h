@@ -1,0 +1,31 @@
+#pragma once
+// Transitions into a segment from the one before it on the same track, in frames.
+// crossfade (T frames): the incoming segment fades in over the outgoing one during its
+// first T frames; the outgoing segment stays visible until then (playing on, or holding
+// its last picture), so back-to-back segments cross-fade too.
+// fade-black (T frames): the outgoing segment fades to black over the T/2 frames before
+// the cut, the incoming one fades in from black over the rest.
+#include <cstdint>
+
+#include "timeline/draft.h"
+
+namespace kino::render {
+
+struct LayerMod {
+  double opacity = 1.0;  // multiplies the layer's opacity
+  double black = 0.0;    // 0..1: how far the layer is darkened towards black
+
+  void combine(const LayerMod& o) {
+    opacity *= o.opacity;
+    black = 1.0 - (1.0 - black) * (1.0 - o.black);
+  }
+};
+
+// The incoming segment at `rel` frames after its first frame.
+LayerMod transition_incoming(timeline::TransitionKind kind, int64_t frames, int64_t rel);
+// The outgoing segment at `rel` frames after the cut (negative: before it).
+LayerMod transition_outgoing(timeline::TransitionKind kind, int64_t frames, int64_t rel);
+// How many frames after the cut the outgoing segment must stay visible.
+int64_t transition_hold(timeline::TransitionKind kind, int64_t frames);
+
+}  // namespace kino::render
