@@ -38,14 +38,17 @@ struct MediaInfo {
   int64_t frame_count = 0;   // exact when the container says so, else estimated; 1 for stills
   bool animated = false;     // gif / webp with more than one frame
   std::string video_codec;   // "h264", "vp9", "png", ...
+  std::string pixel_format;  // the source's, as FFmpeg names it: "yuv420p", "rgba", "pal8"
   // Audio
   std::string audio_codec;
   int sample_rate = 0;
   int channels = 0;
 };
 
-// Opens and inspects a file. Corrupt, truncated, empty or unsupported files throw
-// Error(unsupported, "<file>: <reason>"); files beyond `limits` throw Error(too_large).
+// Opens and inspects a file, decoding its first picture and sound. Corrupt, truncated,
+// empty or unsupported files throw Error(unsupported, "<file>: <reason>"); files beyond
+// `limits` throw Error(too_large); a path that does not exist throws Error(not_found).
+// Thread-safe (no shared state); each call opens the file on its own.
 MediaInfo probe(const std::filesystem::path& path, const ProbeLimits& limits = {});
 
 }  // namespace kino::media

@@ -31,7 +31,8 @@ class VideoDecoder {
   // mid-way throws Error(unsupported).
   bool read(Frame& out, int64_t* pts_ms = nullptr);
   // Positions so that the next read() returns the first frame whose pts >= ms
-  // (frame-accurate: seeks to the keyframe before, then decodes forward).
+  // (frame-accurate: seeks to the keyframe before, then decodes forward). A still image
+  // has one picture for all times: after any seek, read() returns it again.
   void seek(int64_t ms);
 
  private:

@@ -1,0 +1,345 @@
+#include "media/input_file.h"
+
+#include <cstring>
+#include <fstream>
+#include <system_error>
+
+#include "core/error.h"
+#include "media/webp_animation.h"
+
+namespace kino::media {
+namespace {
+
+// The demuxers kino accepts; anything FFmpeg detects beyond these is refused.
+constexpr const char* kFormatWhitelist =
+    "mov,avi,matroska,webm,png_pipe,apng,jpeg_pipe,webp_pipe,gif,mp3,wav,aac";
+
+// Reads the EBML DocType ("webm" or "matroska") from the first bytes of a Matroska file.
+std::string matroska_doctype(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  char buf[256] = {0};
+  in.read(buf, sizeof(buf));
+  const size_t n = size_t(in.gcount());
+  for (size_t i = 0; i + 3 < n; ++i) {
+    if (uint8_t(buf[i]) != 0x42 || uint8_t(buf[i + 1]) != 0x82) continue;
+    const uint8_t size_byte = uint8_t(buf[i + 2]);
+    if (!(size_byte & 0x80)) continue;  // only the 1-byte size form is used for DocType
+    const size_t len = size_byte & 0x7f;
+    if (i + 3 + len > n) break;
+    return std::string(buf + i + 3, len);
+  }
+  return {};
+}
+
+bool webm_codecs_only(AVFormatContext* fmt) {
+  for (unsigned i = 0; i < fmt->nb_streams; ++i) {
+    switch (fmt->streams[i]->codecpar->codec_id) {
+      case AV_CODEC_ID_VP8:
+      case AV_CODEC_ID_VP9:
+      case AV_CODEC_ID_AV1:
+      case AV_CODEC_ID_OPUS:
+      case AV_CODEC_ID_VORBIS:
+      case AV_CODEC_ID_WEBVTT: break;
+      default: return false;
+    }
+  }
+  return true;
+}
+
+int64_t rescale_to_ms(int64_t v, AVRational tb) { return av_rescale_q(v, tb, AVRational{1, 1000}); }
+
+}  // namespace
+
+int64_t stream_pts_ms(AVStream* stream, int64_t pts) {
+  const int64_t start = stream->start_time == AV_NOPTS_VALUE ? 0 : stream->start_time;
+  return rescale_to_ms(pts - start, stream->time_base);
+}
+
+InputFile::InputFile(const std::filesystem::path& path, const ProbeLimits& limits)
+    : path_(path), name_(path.filename().string()), limits_(limits) {
+  av::init_logging();
+  if (name_.empty()) name_ = path.string();
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (ec || !std::filesystem::exists(status))
+    fail(ErrorCode::not_found, name_ + ": no such file (" + path.string() + ")");
+  if (!std::filesystem::is_regular_file(status)) fail_unsupported("not a regular file");
+  const auto size = std::filesystem::file_size(path, ec);
+  if (ec) fail_unsupported("cannot read the file size: " + ec.message());
+  if (size == 0) fail_unsupported("the file is empty (0 bytes)");
+  info_.size_bytes = int64_t(size);
+
+  using namespace std::chrono;
+  deadline_ = steady_clock::now() +
+              duration_cast<steady_clock::duration>(duration<double>(limits.max_probe_seconds));
+  AVIOInterruptCB cb{&InputFile::interrupt_cb, this};
+  int ret = avio_open2(&io_, av::file_url(path.string()).c_str(), AVIO_FLAG_READ, &cb, nullptr);
+  if (ret < 0) {
+    if (interrupt_cb(this)) fail_deadline();
+    fail_unsupported("cannot open: " + av::error_text(ret));
+  }
+  open_format();
+  detect();
+}
+
+InputFile::~InputFile() {
+  fmt_.reset();
+  avio_closep(&io_);
+}
+
+int InputFile::interrupt_cb(void* opaque) {
+  auto* self = static_cast<InputFile*>(opaque);
+  return std::chrono::steady_clock::now() > self->deadline_ ? 1 : 0;
+}
+
+void InputFile::fail_unsupported(const std::string& reason) const {
+  fail(ErrorCode::unsupported, name_ + ": " + reason);
+}
+
+void InputFile::fail_deadline() const {
+  fail_unsupported("probing took longer than the limit of " +
+                   std::to_string(limits_.max_probe_seconds) + " s (max_probe_seconds)");
+}
+
+void InputFile::open_format() {
+  AVFormatContext* raw = avformat_alloc_context();
+  if (!raw) fail(ErrorCode::internal, name_ + ": avformat_alloc_context: out of memory");
+  raw->pb = io_;
+  raw->flags |= AVFMT_FLAG_CUSTOM_IO;
+  raw->interrupt_callback = {&InputFile::interrupt_cb, this};
+  AVDictionary* opts = nullptr;
+  av_dict_set(&opts, "format_whitelist", kFormatWhitelist, 0);
+  av_dict_set(&opts, "protocol_whitelist", "file", 0);
+  // An empty URL: probing sees only the bytes, never the file's name or extension.
+  int ret = avformat_open_input(&raw, "", nullptr, &opts);
+  av_dict_free(&opts);
+  if (ret < 0) {
+    if (interrupt_cb(this)) fail_deadline();
+    if (ret == AVERROR_INVALIDDATA) fail_unsupported("not a supported media format");
+    fail_unsupported("cannot open: " + av::error_text(ret));
+  }
+  fmt_.reset(raw);
+  ret = avformat_find_stream_info(raw, nullptr);
+  if (ret < 0) {
+    if (interrupt_cb(this)) fail_deadline();
+    fail_unsupported("cannot read stream information: " + av::error_text(ret));
+  }
+}
+
+void InputFile::reopen() {
+  fmt_.reset();
+  int64_t pos = avio_seek(io_, 0, SEEK_SET);
+  if (pos < 0) fail_unsupported("cannot seek to the start: " + av::error_text(int(pos)));
+  open_format();
+}
+
+bool InputFile::read_packet(AVPacket* packet) {
+  int ret = av_read_frame(fmt_.get(), packet);
+  if (ret == AVERROR_EOF) return false;
+  if (ret < 0) {
+    if (interrupt_cb(this)) fail_deadline();
+    // A file cut short reads as an I/O error at its end: treat it as the end of the stream.
+    if (avio_feof(io_)) return false;
+    fail_unsupported("cannot read: " + av::error_text(ret));
+  }
+  return true;
+}
+
+void InputFile::count_packets(int stream) {
+  auto packet = av::make_packet();
+  int64_t frames = 0, duration = 0;
+  while (read_packet(packet.get())) {
+    if (packet->stream_index == stream) {
+      ++frames;
+      duration += packet->duration > 0 ? packet->duration : 0;
+    }
+    av_packet_unref(packet.get());
+  }
+  AVStream* st = fmt_->streams[stream];
+  info_.frame_count = frames;
+  info_.duration_ms = rescale_to_ms(duration, st->time_base);
+  reopen();
+}
+
+void InputFile::detect() {
+  AVFormatContext* fmt = fmt_.get();
+  const std::string demuxer = fmt->iformat->name;
+
+  for (unsigned i = 0; i < fmt->nb_streams; ++i) {
+    AVStream* st = fmt->streams[i];
+    const AVCodecParameters* par = st->codecpar;
+    if (par->codec_type == AVMEDIA_TYPE_VIDEO && video_stream_ < 0 &&
+        !(st->disposition & AV_DISPOSITION_ATTACHED_PIC))
+      video_stream_ = int(i);
+    if (par->codec_type == AVMEDIA_TYPE_AUDIO && audio_stream_ < 0 && par->sample_rate > 0)
+      audio_stream_ = int(i);
+  }
+  // Prefer FFmpeg's choice where it has one (e.g. the main of several audio tracks).
+  int best = av_find_best_stream(fmt, AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
+  if (best >= 0 && !(fmt->streams[best]->disposition & AV_DISPOSITION_ATTACHED_PIC))
+    video_stream_ = best;
+  best = av_find_best_stream(fmt, AVMEDIA_TYPE_AUDIO, -1, -1, nullptr, 0);
+  if (best >= 0 && fmt->streams[best]->codecpar->sample_rate > 0) audio_stream_ = best;
+
+  const bool video = video_stream_ >= 0;
+  bool image = false;
+  std::string api;
+  if (demuxer.starts_with("mov,")) {
+    const AVDictionaryEntry* brand = av_dict_get(fmt->metadata, "major_brand", nullptr, 0);
+    if (!video) api = "m4a";
+    else if (brand && std::strncmp(brand->value, "qt", 2) == 0) api = "mov";
+    else api = "mp4";
+  } else if (demuxer.starts_with("matroska")) {
+    const std::string doctype = matroska_doctype(path_);
+    if (doctype == "webm") api = "webm";
+    else if (doctype == "matroska") api = "mkv";
+    else api = webm_codecs_only(fmt) ? "webm" : "mkv";
+  } else if (demuxer == "avi") {
+    api = "avi";
+  } else if (demuxer == "png_pipe" || demuxer == "apng") {
+    api = "png", image = true;
+  } else if (demuxer == "jpeg_pipe") {
+    api = "jpg", image = true;
+  } else if (demuxer == "webp_pipe") {
+    api = "webp", image = true;
+  } else if (demuxer == "gif") {
+    api = "gif", image = true;
+  } else if (demuxer == "mp3" || demuxer == "wav" || demuxer == "aac") {
+    api = demuxer;
+  } else {
+    fail_unsupported("format '" + demuxer + "' is not supported");
+  }
+  info_.format = api;
+
+  if (image && !video) fail_unsupported("the " + api + " image has no picture stream");
+  if (!video && audio_stream_ < 0) fail_unsupported("no video or audio stream found");
+  info_.kind = image ? MediaKind::image : video ? MediaKind::video : MediaKind::audio;
+  info_.has_video = video;
+  info_.has_audio = audio_stream_ >= 0 && !image;
+  if (!info_.has_audio) audio_stream_ = -1;
+
+  if (fmt->duration != AV_NOPTS_VALUE && fmt->duration > 0)
+    info_.duration_ms = rescale_to_ms(fmt->duration, AV_TIME_BASE_Q);
+
+  if (video) {
+    AVStream* st = fmt->streams[video_stream_];
+    const AVCodecParameters* par = st->codecpar;
+    info_.video_codec = avcodec_get_name(par->codec_id);
+    const char* pix = av_get_pix_fmt_name(AVPixelFormat(par->format));
+    info_.pixel_format = pix ? pix : "";
+    info_.width = par->width;
+    info_.height = par->height;
+    if (api == "webp") {
+      auto anim = webp_probe_file(path_, name_);
+      if (anim.animated) {
+        animated_webp_ = true;
+        info_.width = anim.width;
+        info_.height = anim.height;
+        info_.frame_count = anim.frame_count;
+        info_.duration_ms = anim.duration_ms;
+      }
+    }
+    if (info_.width > limits_.max_width)
+      fail(ErrorCode::too_large, name_ + ": width " + std::to_string(info_.width) +
+                                     " exceeds the limit of " + std::to_string(limits_.max_width) +
+                                     " (max_width)");
+    if (info_.height > limits_.max_height)
+      fail(ErrorCode::too_large, name_ + ": height " + std::to_string(info_.height) +
+                                     " exceeds the limit of " +
+                                     std::to_string(limits_.max_height) + " (max_height)");
+    if (info_.width <= 0 || info_.height <= 0) fail_unsupported("the picture size is unknown");
+
+    if (image) {
+      if (api == "gif") count_packets(video_stream_);
+      if (!animated_webp_ && api != "gif") info_.frame_count = 1;
+      info_.animated = info_.frame_count > 1;
+      if (!info_.animated) {
+        info_.duration_ms = 0;
+        info_.frame_count = 1;
+        info_.fps = Rational{0, 1};
+      } else if (info_.duration_ms > 0) {
+        info_.fps = Rational{info_.frame_count * 1000, info_.duration_ms}.reduced();
+      }
+    } else {
+      AVRational r = st->avg_frame_rate;
+      if (r.num <= 0 || r.den <= 0) r = st->r_frame_rate;
+      if (r.num > 0 && r.den > 0) info_.fps = Rational{r.num, r.den}.reduced();
+      if (st->nb_frames > 0) {
+        info_.frame_count = st->nb_frames;
+      } else if (info_.fps.valid()) {
+        info_.frame_count = av_rescale(info_.duration_ms, info_.fps.num, info_.fps.den * 1000);
+      }
+    }
+  }
+  if (info_.has_audio) {
+    const AVCodecParameters* par = fmt->streams[audio_stream_]->codecpar;
+    info_.audio_codec = avcodec_get_name(par->codec_id);
+    info_.sample_rate = par->sample_rate;
+    info_.channels = par->ch_layout.nb_channels;
+    if (info_.channels <= 0) fail_unsupported("the audio stream has no channels");
+  }
+  if (info_.duration_ms > limits_.max_duration_ms)
+    fail(ErrorCode::too_large, name_ + ": duration " + std::to_string(info_.duration_ms) +
+                                   " ms exceeds the limit of " +
+                                   std::to_string(limits_.max_duration_ms) +
+                                   " ms (max_duration_ms)");
+  if (info_.kind != MediaKind::image && info_.duration_ms <= 0)
+    fail_unsupported("the duration is unknown or zero");
+}
+
+StreamDecoder::StreamDecoder(InputFile& input, int stream_index, int threads)
+    : input_(input), stream_index_(stream_index), packet_(av::make_packet()) {
+  const AVCodecParameters* par = input.format()->streams[stream_index]->codecpar;
+  const AVCodec* codec = avcodec_find_decoder(par->codec_id);
+  if (!codec)
+    input.fail_unsupported(std::string("no decoder for codec ") + avcodec_get_name(par->codec_id));
+  ctx_.reset(avcodec_alloc_context3(codec));
+  if (!ctx_) fail(ErrorCode::internal, input.name() + ": avcodec_alloc_context3 failed");
+  int ret = avcodec_parameters_to_context(ctx_.get(), par);
+  if (ret < 0) input.fail_unsupported("bad codec parameters: " + av::error_text(ret));
+  ctx_->pkt_timebase = input.format()->streams[stream_index]->time_base;
+  ctx_->thread_count = threads > 0 ? threads : 0;
+  AVDictionary* opts = nullptr;
+  if (par->codec_type == AVMEDIA_TYPE_VIDEO) {
+    // Guards against pictures whose headers claim absurd sizes.
+    av_dict_set_int(&opts, "max_pixels", int64_t(16384) * 16384, 0);
+  }
+  ret = avcodec_open2(ctx_.get(), codec, &opts);
+  av_dict_free(&opts);
+  if (ret < 0) input.fail_unsupported("cannot open the decoder: " + av::error_text(ret));
+}
+
+bool StreamDecoder::next(AVFrame* out) {
+  for (;;) {
+    int ret = avcodec_receive_frame(ctx_.get(), out);
+    if (ret == 0) return true;
+    if (ret == AVERROR_EOF) return false;
+    if (ret != AVERROR(EAGAIN)) input_.fail_unsupported("cannot decode: " + av::error_text(ret));
+    if (input_done_) return false;
+    // Feed the next packet of our stream (or the end-of-stream marker).
+    bool have = false;
+    while (input_.read_packet(packet_.get())) {
+      if (packet_->stream_index == stream_index_) {
+        have = true;
+        break;
+      }
+      av_packet_unref(packet_.get());
+    }
+    if (!have) {
+      input_done_ = true;
+      avcodec_send_packet(ctx_.get(), nullptr);
+      continue;
+    }
+    ret = avcodec_send_packet(ctx_.get(), packet_.get());
+    av_packet_unref(packet_.get());
+    if (ret < 0 && ret != AVERROR(EAGAIN) && ret != AVERROR_EOF)
+      input_.fail_unsupported("corrupt data: " + av::error_text(ret));
+  }
+}
+
+void StreamDecoder::flush() {
+  avcodec_flush_buffers(ctx_.get());
+  input_done_ = false;
+}
+
+}  // namespace kino::media
