@@ -15,7 +15,9 @@ namespace kino::timeline {
 
 // Track types use the hosted service's numbers on the wire (`tt`).
 enum class TrackType { video = 0, audio = 1, text = 7 };
-std::string_view track_type_name(TrackType t);  // "video", "audio", "text"
+std::string_view track_type_name(TrackType t);                     // "video", "audio", "text"
+std::optional<TrackType> track_type_parse(std::string_view name);  // by name
+int track_type_wire(TrackType t);                                  // 0, 1, 7
 std::optional<TrackType> track_type_from_wire(int64_t tt);
 
 // How a picture fills its box when aspect ratios differ.
@@ -58,6 +60,7 @@ struct Canvas {
   int height = 1080;
   Rational fps{30, 1};
   Color background{0, 0, 0, 255};
+  friend bool operator==(const Canvas&, const Canvas&) = default;
 };
 
 // Output presets by aspect name: "16:9" 1920x1080, "9:16" 1080x1920, "1:1" 1080x1080,
@@ -67,6 +70,7 @@ struct CanvasSize {
   int height;
 };
 std::optional<CanvasSize> canvas_preset(std::string_view aspect);
+std::string canvas_preset_names();  // "16:9, 9:16, 1:1, 4:5, 720p, 720p-vertical"
 // The preset name whose ratio matches w:h ("16:9"), or "WxH" when none does.
 std::string canvas_aspect_name(int width, int height);
 
@@ -75,16 +79,19 @@ struct Transform {
   double y = 0.5;
   double scale = 1.0;  // of the fitted size
   double opacity = 1.0;
+  friend bool operator==(const Transform&, const Transform&) = default;
 };
 
 struct Motion {
   MotionKind kind = MotionKind::none;
   double strength = 0.15;  // zoom: extra scale at the end (0.15 = 115%); pan: fraction travelled
+  friend bool operator==(const Motion&, const Motion&) = default;
 };
 
 struct Transition {
   TransitionKind kind = TransitionKind::none;
   int64_t duration_ms = 0;
+  friend bool operator==(const Transition&, const Transition&) = default;
 };
 
 struct TextStyle {
@@ -102,6 +109,7 @@ struct TextStyle {
   TextPosition position = TextPosition::center;
   double x = 0.5, y = 0.5;  // centre of the block for TextPosition::custom (canvas fractions)
   double max_width = 0.9;   // wrap width as a fraction of the canvas width
+  friend bool operator==(const TextStyle&, const TextStyle&) = default;
 };
 
 struct Segment {
@@ -111,7 +119,9 @@ struct Segment {
   int64_t in_ms = 0;        // trim in-point inside the source
   std::string source;       // media reference: a media id (server) or a file path (CLI)
   std::string name;         // human label (m.name), used by summaries
-  Json meta = Json::object();  // the whole `m` object as received
+  // The whole `m` object as received. On output `name` is authoritative: m.name is
+  // written from it (and dropped when it is empty).
+  Json meta = Json::object();
   // Sound (video segments with audio, audio segments)
   double volume = 1.0;  // linear gain, 0..4
   int64_t fade_in_ms = 0;
@@ -127,6 +137,7 @@ struct Segment {
   TextStyle style;
 
   int64_t end_ms() const { return start_ms + duration_ms; }
+  friend bool operator==(const Segment&, const Segment&) = default;
 };
 
 struct Track {
@@ -135,19 +146,21 @@ struct Track {
   std::string name;  // m.name
   Json meta = Json::object();
   bool muted = false;
-  double volume = 1.0;  // applied on top of each segment's volume
+  double volume = 1.0;            // applied on top of each segment's volume
   std::vector<Segment> segments;  // sorted by start_ms
+  friend bool operator==(const Track&, const Track&) = default;
 };
 
 struct Draft {
   int version = 1;
   Canvas canvas;
-  int64_t duration_ms = 0;  // `d`: explicit total; 0 = until the last segment ends
+  int64_t duration_ms = 0;    // `d`: explicit total; 0 = until the last segment ends
   std::vector<Track> tracks;  // drawing order: later video tracks are drawn on top
   Json meta = Json::object();
 
   // The length that renders: duration_ms if set, else the end of the last segment.
   int64_t end_ms() const;
+  friend bool operator==(const Draft&, const Draft&) = default;
 };
 
 }  // namespace kino::timeline

@@ -1,0 +1,301 @@
+#include "timeline/validate.h"
+
+#include <algorithm>
+#include <charconv>
+#include <map>
+
+#include "core/error.h"
+#include "core/id.h"
+
+namespace kino::timeline {
+
+namespace {
+
+constexpr int64_t kMaxInPointMs = 24LL * 3600 * 1000;  // trims beyond a day are typos
+constexpr double kMaxPosition = 2.0;                   // layer centres: -1..2 canvases
+constexpr double kMinPosition = -1.0;
+constexpr double kMaxOutlinePx = 100;
+constexpr double kMaxBoxPaddingPx = 1000;
+constexpr size_t kMaxFontNameBytes = 200;
+
+std::string num(double v) {
+  char buf[32];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, r.ptr);
+}
+
+std::string in_quotes(std::string_view s) {
+  std::string out = "\"";
+  if (s.size() > 60) {
+    out.append(s.substr(0, 57));
+    out += "...";
+  } else {
+    out.append(s);
+  }
+  return out + "\"";
+}
+
+[[noreturn]] void broken(const std::string& path, const std::string& rule,
+                         const std::string& value) {
+  fail_bad_request(path + " " + rule + ", got " + value);
+}
+
+// Inclusive range check that also refuses NaN.
+void check_range(double v, double lo, double hi, const std::string& path,
+                 const std::string& unit = "") {
+  if (!(v >= lo && v <= hi)) broken(path, "must be " + num(lo) + ".." + num(hi) + unit, num(v));
+}
+
+void check_text(const std::string& text, const std::string& path, int64_t max_chars,
+                const char* what) {
+  int64_t n = utf8_length(text);
+  if (n < 0) broken(path, "must be valid UTF-8", in_quotes("<invalid bytes>"));
+  if (n > max_chars)
+    broken(path, "must be at most " + std::to_string(max_chars) + " " + what,
+           std::to_string(n) + " " + what);
+}
+
+void check_meta(const Json& meta, const std::string& path) {
+  if (!meta.is_object()) broken(json_path(path, "m"), "must be an object", json_brief(meta));
+}
+
+class Validator {
+ public:
+  explicit Validator(const DraftLimits& limits) : limits_(limits) {}
+
+  void draft(const Draft& d) {
+    if (d.version != 1) broken("v", "must be 1", std::to_string(d.version));
+    canvas(d.canvas);
+    if (d.duration_ms < 0) broken("d", "must be >= 0 ms", std::to_string(d.duration_ms));
+    if (d.duration_ms > limits_.max_duration_ms)
+      broken("d", "must be <= " + max_duration(), std::to_string(d.duration_ms));
+    check_meta(d.meta, "");
+    if (int64_t(d.tracks.size()) > limits_.max_tracks)
+      broken("t", "must have at most " + std::to_string(limits_.max_tracks) + " tracks",
+             std::to_string(d.tracks.size()));
+    for (size_t i = 0; i < d.tracks.size(); ++i) track(d.tracks[i], json_path("t", i));
+  }
+
+ private:
+  std::string max_duration() const { return std::to_string(limits_.max_duration_ms) + " ms"; }
+
+  void canvas(const Canvas& c) {
+    for (auto [v, path] : {std::pair{c.width, "canvas.w"}, std::pair{c.height, "canvas.h"}}) {
+      if (v < limits_.min_canvas_px || v > limits_.max_canvas_px)
+        broken(path,
+               "must be " + std::to_string(limits_.min_canvas_px) + ".." +
+                   std::to_string(limits_.max_canvas_px) + " px",
+               std::to_string(v));
+      if (v % 2 != 0) broken(path, "must be even (H.264 4:2:0)", std::to_string(v));
+    }
+    const Rational& f = c.fps;
+    // min <= num/den <= max in integers: the whole part, and the remainder at the top.
+    bool ok = f.den > 0 && f.num > 0 && f.num / f.den >= limits_.min_fps &&
+              (f.num / f.den < limits_.max_fps ||
+               (f.num / f.den == limits_.max_fps && f.num % f.den == 0));
+    if (!ok)
+      broken("canvas.fps",
+             "must be " + std::to_string(limits_.min_fps) + ".." + std::to_string(limits_.max_fps) +
+                 " fps",
+             f.str());
+  }
+
+  void id(const std::string& value, const std::string& path) {
+    if (value.empty()) return;
+    if (!id_is_safe(value))
+      broken(path, "must be 1..128 characters of A-Z a-z 0-9 _ -", in_quotes(value));
+    auto [it, inserted] = ids_.emplace(value, path);
+    if (!inserted) broken(path, "must be unique (" + it->second + " has it too)", in_quotes(value));
+  }
+
+  void track(const Track& t, const std::string& p) {
+    id(t.id, json_path(p, "id"));
+    check_meta(t.meta, p);
+    check_text(t.name, json_path(p, "m.name"), limits_.max_name_chars, "characters");
+    check_range(t.volume, 0, limits_.max_volume, json_path(p, "volume"));
+    std::string sp = json_path(p, "sg");
+    if (int64_t(t.segments.size()) > limits_.max_segments_per_track)
+      broken(sp,
+             "must have at most " + std::to_string(limits_.max_segments_per_track) + " segments",
+             std::to_string(t.segments.size()));
+    int64_t earlier_end = 0;  // latest end among segments before the previous one
+    std::string earlier_path;
+    for (size_t i = 0; i < t.segments.size(); ++i) {
+      const Segment& s = t.segments[i];
+      std::string path = json_path(sp, i);
+      segment(s, t.type, path);
+      if (i == 0) continue;
+      const Segment& prev = t.segments[i - 1];
+      std::string prev_path = json_path(sp, i - 1);
+      transition_fits(s, prev, path, prev_path);
+      int64_t overlap = s.transition.kind == TransitionKind::none ? 0 : s.transition.duration_ms;
+      int64_t earliest = prev.end_ms() - overlap;
+      if (s.start_ms < earliest)
+        broken(json_path(path, "start"),
+               "must be >= " + std::to_string(earliest) + " ms (" + prev_path + " ends at " +
+                   std::to_string(prev.end_ms()) +
+                   " ms; segments on a track overlap only by the incoming transition, " +
+                   std::to_string(overlap) + " ms)",
+               std::to_string(s.start_ms));
+      if (s.start_ms < earlier_end)
+        broken(json_path(path, "start"),
+               "must be >= " + std::to_string(earlier_end) + " ms (" + earlier_path +
+                   " ends there; only neighbouring segments may overlap)",
+               std::to_string(s.start_ms));
+      if (prev.end_ms() > earlier_end) {
+        earlier_end = prev.end_ms();
+        earlier_path = prev_path;
+      }
+    }
+  }
+
+  void transition_fits(const Segment& s, const Segment& prev, const std::string& path,
+                       const std::string& prev_path) {
+    if (s.transition.kind == TransitionKind::none) return;
+    if (s.transition.duration_ms > prev.duration_ms)
+      broken(json_path(path, "transition.d"),
+             "must be <= the d of " + prev_path + " (" + std::to_string(prev.duration_ms) + " ms)",
+             std::to_string(s.transition.duration_ms));
+  }
+
+  void segment(const Segment& s, TrackType type, const std::string& p) {
+    id(s.id, json_path(p, "id"));
+    check_meta(s.meta, p);
+    check_text(s.name, json_path(p, "m.name"), limits_.max_name_chars, "characters");
+    if (s.start_ms < 0)
+      broken(json_path(p, "start"), "must be >= 0 ms", std::to_string(s.start_ms));
+    if (s.duration_ms <= 0)
+      broken(json_path(p, "d"), "must be > 0 ms", std::to_string(s.duration_ms));
+    if (s.start_ms > limits_.max_duration_ms)
+      broken(json_path(p, "start"), "must be <= " + max_duration(), std::to_string(s.start_ms));
+    if (s.duration_ms > limits_.max_duration_ms)
+      broken(json_path(p, "d"), "must be <= " + max_duration(), std::to_string(s.duration_ms));
+    if (s.end_ms() > limits_.max_duration_ms)
+      broken(json_path(p, "start") + " + d", "must be <= " + max_duration(),
+             std::to_string(s.end_ms()));
+    if (s.in_ms < 0) broken(json_path(p, "in"), "must be >= 0 ms", std::to_string(s.in_ms));
+    if (s.in_ms > kMaxInPointMs)
+      broken(json_path(p, "in"), "must be <= " + std::to_string(kMaxInPointMs) + " ms",
+             std::to_string(s.in_ms));
+
+    std::string src = json_path(p, "src");
+    if (type != TrackType::text && s.source.empty())
+      broken(src,
+             "must name the media (required on " + std::string(track_type_name(type)) + " tracks)",
+             "\"\"");
+    if (s.source.size() > size_t(limits_.max_source_bytes))
+      broken(src, "must be at most " + std::to_string(limits_.max_source_bytes) + " bytes",
+             std::to_string(s.source.size()) + " bytes");
+    check_text(s.source, src, limits_.max_source_bytes, "characters");
+
+    std::string text = json_path(p, "text");
+    if (type == TrackType::text && s.text.empty())
+      broken(text, "must not be empty in a text segment", "\"\"");
+    check_text(s.text, text, limits_.max_text_chars, "characters");
+
+    check_range(s.volume, 0, limits_.max_volume, json_path(p, "volume"));
+    if (s.fade_in_ms < 0)
+      broken(json_path(p, "fade_in"), "must be >= 0 ms", std::to_string(s.fade_in_ms));
+    if (s.fade_out_ms < 0)
+      broken(json_path(p, "fade_out"), "must be >= 0 ms", std::to_string(s.fade_out_ms));
+    if (s.fade_in_ms > s.duration_ms || s.fade_out_ms > s.duration_ms ||
+        s.fade_in_ms + s.fade_out_ms > s.duration_ms)
+      broken(json_path(p, "fade_in") + " + fade_out",
+             "must be <= d (" + std::to_string(s.duration_ms) + " ms)",
+             std::to_string(s.fade_in_ms + s.fade_out_ms));
+
+    check_range(s.transform.x, kMinPosition, kMaxPosition, json_path(p, "x"));
+    check_range(s.transform.y, kMinPosition, kMaxPosition, json_path(p, "y"));
+    if (!(s.transform.scale > 0 && s.transform.scale <= limits_.max_scale))
+      broken(json_path(p, "scale"), "must be > 0 and <= " + num(limits_.max_scale),
+             num(s.transform.scale));
+    check_range(s.transform.opacity, 0, 1, json_path(p, "opacity"));
+    check_range(s.motion.strength, 0, 1, json_path(p, "motion.strength"));
+
+    std::string tp = json_path(p, "transition");
+    if (s.transition.kind != TransitionKind::none) {
+      if (type == TrackType::audio)
+        broken(json_path(tp, "type"), "must be none on an audio track (use fades)",
+               in_quotes(transition_kind_name(s.transition.kind)));
+      if (s.transition.duration_ms <= 0)
+        broken(json_path(tp, "d"),
+               "must be > 0 ms for a " + std::string(transition_kind_name(s.transition.kind)),
+               std::to_string(s.transition.duration_ms));
+      if (s.transition.duration_ms > s.duration_ms)
+        broken(json_path(tp, "d"),
+               "must be <= the segment's d (" + std::to_string(s.duration_ms) + " ms)",
+               std::to_string(s.transition.duration_ms));
+    } else if (s.transition.duration_ms < 0) {
+      broken(json_path(tp, "d"), "must be >= 0 ms", std::to_string(s.transition.duration_ms));
+    }
+    style(s.style, json_path(p, "style"));
+  }
+
+  void style(const TextStyle& st, const std::string& p) {
+    if (st.font.empty()) broken(json_path(p, "font"), "must not be empty", "\"\"");
+    if (st.font.size() > kMaxFontNameBytes)
+      broken(json_path(p, "font"),
+             "must be at most " + std::to_string(kMaxFontNameBytes) + " bytes",
+             std::to_string(st.font.size()) + " bytes");
+    check_text(st.font, json_path(p, "font"), kMaxFontNameBytes, "characters");
+    if (!(st.size > 0 && st.size <= limits_.max_font_px))
+      broken(json_path(p, "size"), "must be > 0 and <= " + num(limits_.max_font_px) + " px",
+             num(st.size));
+    check_range(st.outline, 0, kMaxOutlinePx, json_path(p, "outline"), " px");
+    check_range(st.box_padding, 0, kMaxBoxPaddingPx, json_path(p, "box_padding"), " px");
+    check_range(st.x, 0, 1, json_path(p, "x"));
+    check_range(st.y, 0, 1, json_path(p, "y"));
+    if (!(st.max_width > 0 && st.max_width <= 1))
+      broken(json_path(p, "max_width"), "must be > 0 and <= 1", num(st.max_width));
+  }
+
+  const DraftLimits& limits_;
+  std::map<std::string, std::string> ids_;  // id -> path of its first holder
+};
+
+}  // namespace
+
+int64_t utf8_length(std::string_view text) {
+  int64_t count = 0;
+  size_t i = 0;
+  const size_t n = text.size();
+  while (i < n) {
+    unsigned char c = text[i];
+    int extra;
+    uint32_t cp;
+    if (c < 0x80) {
+      extra = 0;
+      cp = c;
+    } else if (c >= 0xC2 && c <= 0xDF) {
+      extra = 1;
+      cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      extra = 2;
+      cp = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      extra = 3;
+      cp = c & 0x07;
+    } else {
+      return -1;
+    }
+    if (extra > 0 && i + size_t(extra) >= n) return -1;  // truncated sequence
+    for (int k = 1; k <= extra; ++k) {
+      unsigned char cc = text[i + k];
+      if ((cc & 0xC0) != 0x80) return -1;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    // Overlong forms, UTF-16 surrogates and code points past U+10FFFF are not UTF-8.
+    if ((extra == 2 && cp < 0x800) || (extra == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
+      return -1;
+    i += extra + 1;
+    ++count;
+  }
+  return count;
+}
+
+void draft_validate(const Draft& draft, const DraftLimits& limits) {
+  Validator(limits).draft(draft);
+}
+
+}  // namespace kino::timeline
