@@ -70,7 +70,8 @@ class RenderTest : public ::testing::Test {
 
   static Segment seg(const std::string& source, int64_t start, int64_t duration) {
     Segment s;
-    s.id = "s" + std::to_string(start) + source;
+    static int next_id = 0;
+    s.id = "s" + std::to_string(++next_id);
     s.source = source;
     s.start_ms = start;
     s.duration_ms = duration;
