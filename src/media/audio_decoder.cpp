@@ -165,7 +165,12 @@ void AudioDecoder::seek(int64_t ms) {
   d.seek_target = av_rescale(ms, d.params.sample_rate, 1000);
   AVStream* st = d.decoder->stream();
   const int64_t start = st->start_time == AV_NOPTS_VALUE ? 0 : st->start_time;
-  const int64_t ts = start + av_rescale_q(ms, AVRational{1, 1000}, st->time_base);
+  // Land a little early: compressed audio (AAC, MP3, Opus) needs the preceding packets
+  // to decode the target exactly; what comes before the target is dropped.
+  constexpr int64_t kPrerollMs = 200;
+  const int64_t ts =
+      start + av_rescale_q(std::max<int64_t>(0, ms - kPrerollMs), AVRational{1, 1000},
+                           st->time_base);
   int ret = avformat_seek_file(d.input->format(), st->index, INT64_MIN, ts, ts,
                                AVSEEK_FLAG_BACKWARD);
   if (ret < 0) {

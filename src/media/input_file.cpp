@@ -3,6 +3,7 @@
 #include <cstring>
 #include <fstream>
 #include <system_error>
+#include <utility>
 
 #include "core/error.h"
 #include "media/webp_animation.h"
@@ -29,6 +30,20 @@ std::string matroska_doctype(const std::filesystem::path& path) {
     return std::string(buf + i + 3, len);
   }
   return {};
+}
+
+// Width and height from a PNG's IHDR chunk; {0, 0} when the header is not there.
+std::pair<int, int> png_ihdr_size(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  uint8_t b[24] = {0};
+  in.read(reinterpret_cast<char*>(b), sizeof(b));
+  if (in.gcount() != 24 || std::memcmp(b + 12, "IHDR", 4) != 0) return {0, 0};
+  auto be32 = [](const uint8_t* p) {
+    return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3];
+  };
+  const uint32_t w = be32(b + 16), h = be32(b + 20);
+  if (w > 0x7fffffff || h > 0x7fffffff) return {0, 0};
+  return {int(w), int(h)};
 }
 
 bool webm_codecs_only(AVFormatContext* fmt) {
@@ -107,16 +122,28 @@ void InputFile::open_format() {
   raw->pb = io_;
   raw->flags |= AVFMT_FLAG_CUSTOM_IO;
   raw->interrupt_callback = {&InputFile::interrupt_cb, this};
+  // Detect from the bytes alone (an empty name: the extension is never consulted).
+  const AVInputFormat* detected = nullptr;
+  int ret = av_probe_input_buffer2(io_, &detected, "", nullptr, 0, 0);
+  if (ret < 0 || !detected) {
+    avformat_free_context(raw);
+    if (interrupt_cb(this)) fail_deadline();
+    fail_unsupported("not a supported media format (no known format detected)");
+  }
+  if (av_match_list(detected->name, kFormatWhitelist, ',') <= 0) {
+    avformat_free_context(raw);
+    fail_unsupported("format '" + std::string(detected->name) + "' is not supported");
+  }
   AVDictionary* opts = nullptr;
   av_dict_set(&opts, "format_whitelist", kFormatWhitelist, 0);
   av_dict_set(&opts, "protocol_whitelist", "file", 0);
-  // An empty URL: probing sees only the bytes, never the file's name or extension.
-  int ret = avformat_open_input(&raw, "", nullptr, &opts);
+  ret = avformat_open_input(&raw, "", detected, &opts);
   av_dict_free(&opts);
   if (ret < 0) {
     if (interrupt_cb(this)) fail_deadline();
-    if (ret == AVERROR_INVALIDDATA) fail_unsupported("not a supported media format");
-    fail_unsupported("cannot open: " + av::error_text(ret));
+    const std::string demuxer(detected->name);
+    fail_unsupported(demuxer.substr(0, demuxer.find(',')) + " data is corrupt or truncated: " +
+                     av::error_text(ret));
   }
   fmt_.reset(raw);
   ret = avformat_find_stream_info(raw, nullptr);
@@ -229,6 +256,12 @@ void InputFile::detect() {
     info_.pixel_format = pix ? pix : "";
     info_.width = par->width;
     info_.height = par->height;
+    if (api == "png" && (info_.width <= 0 || info_.height <= 0)) {
+      // The decoder refuses absurd sizes before reporting them; read the IHDR instead.
+      const auto ihdr = png_ihdr_size(path_);
+      info_.width = ihdr.first;
+      info_.height = ihdr.second;
+    }
     if (api == "webp") {
       auto anim = webp_probe_file(path_, name_);
       if (anim.animated) {

@@ -70,7 +70,8 @@ INSTANTIATE_TEST_SUITE_P(
                                   "-vf scale=161:91:out_color_matrix=bt709 -c:v ffv1 -pix_fmt yuv420p "
                                   "-colorspace bt709"},
                       ColorSource{"rgb24", "png", "-vf scale=161:91 -frames:v 1 -pix_fmt rgb24"},
-                      ColorSource{"pal8", "gif", "-vf scale=161:91"},
+                      ColorSource{"pal8", "gif",
+                                  "-vf 'scale=161:91,split[a][b];[a]palettegen[p];[b][p]paletteuse'"},
                       ColorSource{"jpeg_full_range", "jpg", "-vf scale=161:91 -frames:v 1 -q:v 2"}),
     [](const auto& info) { return info.param.name; });
 
@@ -240,7 +241,7 @@ TEST(AudioDecoder, SeekInCompressedAudio) {
   ASSERT_EQ(dec.read(got, 4800), 4800u);
   double err = 0;
   for (size_t i = 0; i < got.size(); ++i) err += std::fabs(got[i] - full.samples[1200 * 96 + i]);
-  EXPECT_LT(err / double(got.size()), 0.01);
+  EXPECT_LT(err / double(got.size()), 1e-3);
 }
 
 TEST(AudioDecoder, MonoIsDuplicatedAndRateConverted) {

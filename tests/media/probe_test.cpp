@@ -108,7 +108,7 @@ TEST_P(ProbeFormat, DetectsAndDecodes) {
       last = pts;
       ++frames;
     }
-    EXPECT_EQ(frames, int(info.frame_count));
+    EXPECT_NEAR(frames, info.frame_count, 1);  // estimated for some containers
     // testsrc2 is colourful: the picture is not flat.
     EXPECT_GT(kino::testing::plane_mean(f, 0, 0, 0, 160, 90), 20.0);
   }
