@@ -50,6 +50,7 @@ class TextFonts {
  public:
   static constexpr int kSubpixelSteps = 4;       // horizontal glyph phases
   static constexpr size_t kMaxChainFaces = 48;   // fallback faces considered per chain
+  static constexpr size_t kMaxChains = 64;       // family/weight lists kept; cleared when over
   static constexpr size_t kCacheBytes = 48u << 20;  // glyph cache budget; cleared when over
   static constexpr const char* kCjkLang = "zh-cn";  // Han/kana prefer this language's face
 

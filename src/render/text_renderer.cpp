@@ -63,8 +63,8 @@ void validate(const std::string& utf8, const timeline::TextStyle& st, int w, int
         std::to_string(st.font.size()) + " bytes");
   check(st.size > 0 && st.size <= TextLimits::kMaxSize, "style.size",
         "in (0, " + num(TextLimits::kMaxSize) + "] px", num(st.size));
-  check(st.outline >= 0 && st.outline <= st.size, "style.outline", "in [0, size] px",
-        num(st.outline));
+  check(st.outline >= 0 && st.outline <= TextLimits::kMaxOutline, "style.outline",
+        "in [0, " + num(TextLimits::kMaxOutline) + "] px", num(st.outline));
   check(st.box_padding >= 0 && st.box_padding <= TextLimits::kMaxSize, "style.box_padding",
         "in [0, " + num(TextLimits::kMaxSize) + "] px", num(st.box_padding));
   check(st.max_width > 0 && std::isfinite(st.max_width), "style.max_width",
@@ -73,35 +73,50 @@ void validate(const std::string& utf8, const timeline::TextStyle& st, int w, int
   check(std::isfinite(st.y), "style.y", "a finite fraction of the canvas height", num(st.y));
 }
 
-// Premultiplied colour, components in 0..1.
+// A colour premultiplied by its alpha, components in 0..1.
 struct Premul {
   float r = 0, g = 0, b = 0, a = 0;
-  void over(float sr, float sg, float sb, float sa) {
-    const float k = 1 - sa;
-    r = sr + k * r, g = sg + k * g, b = sb + k * b, a = sa + k * a;
+  static Premul of(const timeline::Color& c) {
+    const float a = c.a / 255.0f;
+    return {c.r / 255.0f * a, c.g / 255.0f * a, c.b / 255.0f * a, a};
   }
-  void over_color(const timeline::Color& c, float coverage) {
-    const float sa = coverage * (c.a / 255.0f);
-    over(sa * (c.r / 255.0f), sa * (c.g / 255.0f), sa * (c.b / 255.0f), sa);
+  // this = (src * coverage) over this
+  void over(const Premul& src, float coverage) {
+    if (coverage <= 0) return;
+    const float k = 1 - src.a * coverage;
+    r = src.r * coverage + k * r, g = src.g * coverage + k * g;
+    b = src.b * coverage + k * b, a = src.a * coverage + k * a;
   }
 };
 
-// Box blur of a w x h float plane along rows (dx=1) or columns, radius r, zero outside.
-void box_blur(std::vector<float>& p, int w, int h, int r, bool rows) {
-  const int n = rows ? w : h, lines = rows ? h : w;
-  const size_t step = rows ? 1 : size_t(w);
-  std::vector<float> line(static_cast<size_t>(n));
+// Box blur of a w x h float plane with radius r, zero outside; rows then columns.
+// The column pass keeps running sums per column so it walks memory row by row.
+void box_blur(std::vector<float>& p, int w, int h, int r) {
   const float norm = 1.0f / float(2 * r + 1);
-  for (int l = 0; l < lines; ++l) {
-    float* base = p.data() + (rows ? size_t(l) * size_t(w) : size_t(l));
-    for (int i = 0; i < n; ++i) line[size_t(i)] = base[size_t(i) * step];
+  std::vector<float> line(static_cast<size_t>(w));
+  for (int y = 0; y < h; ++y) {
+    float* row = p.data() + size_t(y) * size_t(w);
+    std::copy(row, row + w, line.begin());
     float sum = 0;
-    for (int i = 0; i <= std::min(r, n - 1); ++i) sum += line[size_t(i)];
-    for (int i = 0; i < n; ++i) {
-      base[size_t(i) * step] = sum * norm;
-      if (i + r + 1 < n) sum += line[size_t(i + r + 1)];
-      if (i - r >= 0) sum -= line[size_t(i - r)];
+    for (int i = 0; i <= std::min(r, w - 1); ++i) sum += line[size_t(i)];
+    for (int x = 0; x < w; ++x) {
+      row[x] = sum * norm;
+      if (x + r + 1 < w) sum += line[size_t(x + r + 1)];
+      if (x - r >= 0) sum -= line[size_t(x - r)];
     }
+  }
+  const std::vector<float> src = p;
+  std::vector<float> sums(static_cast<size_t>(w), 0.0f);
+  auto src_row = [&](int y) { return src.data() + size_t(y) * size_t(w); };
+  for (int y = 0; y <= std::min(r, h - 1); ++y)
+    for (int x = 0; x < w; ++x) sums[size_t(x)] += src_row(y)[x];
+  for (int y = 0; y < h; ++y) {
+    float* out = p.data() + size_t(y) * size_t(w);
+    for (int x = 0; x < w; ++x) out[x] = sums[size_t(x)] * norm;
+    if (y + r + 1 < h)
+      for (int x = 0; x < w; ++x) sums[size_t(x)] += src_row(y + r + 1)[x];
+    if (y - r >= 0)
+      for (int x = 0; x < w; ++x) sums[size_t(x)] -= src_row(y - r)[x];
   }
 }
 
@@ -110,8 +125,8 @@ struct RoundedRect {
   double cx, cy, hx, hy, radius;
   float coverage(double px, double py) const {
     const double qx = std::abs(px - cx) - (hx - radius), qy = std::abs(py - cy) - (hy - radius);
-    const double d = std::hypot(std::max(qx, 0.0), std::max(qy, 0.0)) +
-                     std::min(std::max(qx, qy), 0.0) - radius;
+    const double d = (qx <= 0 || qy <= 0) ? std::max(qx, qy) - radius
+                                          : std::hypot(qx, qy) - radius;
     return float(std::clamp(0.5 - d, 0.0, 1.0));
   }
 };
@@ -277,10 +292,7 @@ TextImage TextRenderer::render(const std::string& utf8, const timeline::TextStyl
         if (!color.empty()) c = std::max(c, color[s * 4 + 3] * 255.0f);
         shadow[size_t(y) * size_t(aw) + size_t(x)] = c / 255.0f;
       }
-    for (int pass = 0; pass < 2; ++pass) {
-      box_blur(shadow, aw, ah, blur_radius, true);
-      box_blur(shadow, aw, ah, blur_radius, false);
-    }
+    for (int pass = 0; pass < 2; ++pass) box_blur(shadow, aw, ah, blur_radius);
   }
 
   // Box, shadow, outline, fill, colour glyphs: "over" in premultiplied space.
@@ -288,16 +300,21 @@ TextImage TextRenderer::render(const std::string& utf8, const timeline::TextStyl
   out.x = area.x0;
   out.y = area.y0;
   out.image = media::Frame(media::PixelFormat::rgba, aw, ah);
+  constexpr float k255 = 1.0f / 255.0f;
+  const Premul box_color = Premul::of(style.box.value_or(timeline::Color{}));
+  const Premul shadow_color = Premul::of(style.shadow_color);
+  const Premul outline_color = Premul::of(style.outline_color);
+  const Premul fill_color = Premul::of(style.color);
   for (int y = 0; y < ah; ++y) {
     uint8_t* row = out.image.row(0, y);
     for (int x = 0; x < aw; ++x) {
       const size_t i = size_t(y) * size_t(aw) + size_t(x);
       Premul p;
-      if (box) p.over_color(*style.box, box->coverage(area.x0 + x + 0.5, area.y0 + y + 0.5));
-      if (!shadow.empty()) p.over_color(style.shadow_color, shadow[i]);
-      if (!stroke.empty()) p.over_color(style.outline_color, stroke[i] / 255.0f);
-      p.over_color(style.color, fill[i] / 255.0f);
-      if (!color.empty()) p.over(color[4 * i], color[4 * i + 1], color[4 * i + 2], color[4 * i + 3]);
+      if (box) p.over(box_color, box->coverage(area.x0 + x + 0.5, area.y0 + y + 0.5));
+      if (!shadow.empty()) p.over(shadow_color, shadow[i]);
+      if (!stroke.empty()) p.over(outline_color, stroke[i] * k255);
+      p.over(fill_color, fill[i] * k255);
+      if (!color.empty()) p.over({color[4 * i], color[4 * i + 1], color[4 * i + 2], color[4 * i + 3]}, 1);
       uint8_t* px = row + 4 * x;
       if (p.a <= 0) {
         px[0] = px[1] = px[2] = px[3] = 0;

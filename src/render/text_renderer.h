@@ -31,7 +31,8 @@ struct TextImage {
 struct TextLimits {
   static constexpr size_t kMaxBytes = 64 * 1024;    // UTF-8 text length
   static constexpr double kMaxSize = 1000;          // style.size, pixels
-  static constexpr int kMaxCanvas = 16384;          // canvas width and height, pixels
+  static constexpr double kMaxOutline = 100;        // style.outline, pixels
+  static constexpr int kMaxCanvas = 8192;           // canvas width and height, pixels
   static constexpr size_t kMaxFontName = 256;       // style.font length
 };
 

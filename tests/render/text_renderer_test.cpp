@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -470,6 +471,51 @@ TEST_F(TextRendererTest, UnknownFontFamilyFallsBack) {
   TextStyle st;
   st.font = "No Such Font Family, sans-serif";
   EXPECT_FALSE(renderer.render("Fallback 城市", st, 1920, 1080).image.empty());
+}
+
+TEST_F(TextRendererTest, RandomBytesAndStylesNeverCrash) {
+  std::mt19937 rng(20240611);
+  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  const std::pair<int, int> canvases[] = {{1920, 1080}, {1080, 1920}, {64, 48}, {16, 16}};
+  const char* pieces[] = {"a", " ", "\n", "城", "\xf0\x9f\x98\x80", "\xe2\x80\x8d", "\xef\xb8\x8f",
+                          "\xcc\x81", "\xd8\xb3", "\xff", "\xe2\x82", "\t", "-", "\xe3\x80\x82"};
+  for (int i = 0; i < 150; ++i) {
+    std::string text;
+    const int n = pick(0, 24);
+    for (int k = 0; k < n; ++k) {
+      if (pick(0, 3) == 0) {
+        text += char(pick(0, 255));
+      } else {
+        text += pieces[pick(0, int(std::size(pieces)) - 1)];
+      }
+    }
+    TextStyle st;
+    st.size = pick(4, 160);
+    st.bold = pick(0, 1);
+    st.outline = pick(0, 3) == 0 ? pick(1, 12) : 0;
+    st.shadow = pick(0, 1);
+    if (pick(0, 1)) st.box = Color{10, 20, 30, uint8_t(pick(0, 255))};
+    st.align = TextAlign(pick(0, 2));
+    st.position = TextPosition(pick(0, 3));
+    st.x = pick(-50, 150) / 100.0;
+    st.y = pick(-50, 150) / 100.0;
+    st.max_width = pick(1, 100) / 100.0;
+    const auto [w, h] = canvases[pick(0, 3)];
+    const TextImage t = renderer.render(text, st, w, h);
+    if (!t.image.empty()) expect_inside_canvas(t, w, h);
+  }
+}
+
+TEST_F(TextRendererTest, ManyFontFamiliesStayConsistent) {
+  TextStyle st;
+  st.font = "Missing Family 0";
+  const TextImage first = renderer.render("Same 城", st, 1280, 720);
+  for (int i = 1; i < 80; ++i) {
+    st.font = "Missing Family " + std::to_string(i);
+    renderer.render("Same 城", st, 1280, 720);
+  }
+  st.font = "Missing Family 0";
+  EXPECT_TRUE(same_pixels(first, renderer.render("Same 城", st, 1280, 720)));
 }
 
 }  // namespace
