@@ -57,7 +57,10 @@ std::vector<Run> font_runs(TextFonts& fonts, std::u32string_view p, const TextLa
   for (size_t i = 0; i < p.size(); ++i) {
     const char32_t c = p[i];
     TextFont f;
-    const bool attach = text_is_extend(c) || text_is_space(c) || (i > 0 && p[i - 1] == 0x200D);
+    // Spaces join the run before them (fewer runs, shaping context kept), except after
+    // a colour emoji face, whose space is as wide as an emoji.
+    const bool space_joins = text_is_space(c) && prev.face && !prev.face->color;
+    const bool attach = text_is_extend(c) || space_joins || (i > 0 && p[i - 1] == 0x200D);
     if (i > 0 && attach && (always_attached(c) || TextFonts::covers(prev, c))) {
       f = prev;
     } else {

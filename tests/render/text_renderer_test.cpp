@@ -265,6 +265,11 @@ TEST_F(TextRendererTest, EmojiRendersInColour) {
   // character (U+1F600 is in DejaVu Sans too); U+FE0F asks for it on a text-default one.
   EXPECT_GT(colored_pixels(renderer.render("\xf0\x9f\x98\x80", st, 1920, 1080)), 500);
   EXPECT_GT(colored_pixels(renderer.render("\xe2\x9d\xa4\xef\xb8\x8f", st, 1920, 1080)), 500);
+  // A space after an emoji is a text space, not as wide as an emoji.
+  const int joined = ink_box(renderer.render("\xf0\x9f\x98\x80x", st, 1920, 1080)).x1 -
+                     ink_box(renderer.render("\xf0\x9f\x98\x80x", st, 1920, 1080)).x0;
+  const Box spaced = ink_box(renderer.render("\xf0\x9f\x98\x80 x", st, 1920, 1080));
+  EXPECT_LT(spaced.x1 - spaced.x0 - joined, 0.5 * st.size);
   // An emoji is about as tall as the text size after scaling the bitmap strike.
   const Box ink = ink_box(renderer.render("\xf0\x9f\x98\x80", st, 1920, 1080));
   EXPECT_NEAR(ink.y1 - ink.y0, st.size, 0.35 * st.size);
