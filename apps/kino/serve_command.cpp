@@ -1,0 +1,120 @@
+#include "serve_command.h"
+
+#include <signal.h>
+
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "core/error.h"
+#include "core/log.h"
+#include "http/http.h"
+#include "service/service.h"
+#include "store/store.h"
+
+namespace kino::cli {
+namespace {
+
+struct ServeOptions {
+  std::string host = "127.0.0.1";
+  int port = 8080;
+  std::string data = "kino-data";
+  std::string public_url;
+  int workers = 1;
+  bool require_skill_headers = false;
+};
+
+void serve(const ServeOptions& o) {
+  if (o.port < 0 || o.port > 65535)
+    fail_bad_request("--port must be 0..65535, got " + std::to_string(o.port));
+  if (o.workers < 1 || o.workers > 64)
+    fail_bad_request("--workers must be 1..64, got " + std::to_string(o.workers));
+  // Signals are taken by sigwait below; block them before any thread starts.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  service::ServiceConfig config;
+  config.data_dir = o.data;
+  config.public_url = o.public_url;
+  config.render_workers = o.workers;
+  config.require_skill_headers = o.require_skill_headers;
+  service::Studio studio(config);
+  http::ServerOptions options;
+  options.host = o.host;
+  options.port = uint16_t(o.port);
+  http::Server server(studio, options);
+  server.start();
+  studio.start_workers();
+  std::printf("kino serve: http://%s:%u (data in %s; Ctrl-C stops)\n", o.host.c_str(),
+              unsigned(server.port()), o.data.c_str());
+  std::fflush(stdout);
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  log_info("stopping: finishing replies in flight");
+  server.stop();
+  studio.stop_workers();
+  log_info("stopped");
+}
+
+}  // namespace
+
+void add_serve_command(CLI::App& app) {
+  auto o = std::make_shared<ServeOptions>();
+  CLI::App* cmd = app.add_subcommand("serve", "Run the studio server (HTTP API, jobs, storage)");
+  cmd->add_option("--host", o->host, "Address to listen on")->capture_default_str();
+  cmd->add_option("--port", o->port, "Port to listen on (0: any free port)")->capture_default_str();
+  cmd->add_option("--data", o->data, "Data folder: database, server secret, files")
+      ->capture_default_str();
+  cmd->add_option("--public-url", o->public_url,
+                  "Base URL for links in replies (default: from the Host header)");
+  cmd->add_option("--workers", o->workers, "Render jobs run at once")->capture_default_str();
+  cmd->add_flag("--require-skill-headers", o->require_skill_headers,
+                "Exports need X-Skill-Source/-Version/-Platform (402 otherwise)");
+  cmd->callback([o] { serve(*o); });
+}
+
+void add_admin_command(CLI::App& app) {
+  struct GrantOptions {
+    std::string data = "kino-data";
+    std::string account;
+    std::string token;
+    int64_t amount = 0;
+    std::string note = "admin grant";
+  };
+  auto o = std::make_shared<GrantOptions>();
+  CLI::App* admin = app.add_subcommand("admin", "Administer a studio data folder");
+  admin->require_subcommand(1);
+  CLI::App* credits = admin->add_subcommand("credits", "Credits ledger");
+  credits->require_subcommand(1);
+  CLI::App* grant = credits->add_subcommand("grant", "Add credits to an account (a ledger grant)");
+  grant->add_option("--data", o->data, "Data folder of the server")->capture_default_str();
+  grant->add_option("--account", o->account, "Account id (acc_...)");
+  grant->add_option("--token", o->token, "Or: a bearer token of the account");
+  grant->add_option("--amount", o->amount, "Credits to add (> 0)")->required();
+  grant->add_option("--note", o->note, "Why (kept in the ledger)")->capture_default_str();
+  grant->callback([o] {
+    if (o->amount <= 0)
+      fail_bad_request("--amount must be > 0, got " + std::to_string(o->amount));
+    // The store alone: a Studio would re-queue the running server's jobs.
+    auto store = store::sqlite_store_open(std::filesystem::path(o->data) / "kino.db");
+    std::string account = o->account;
+    if (account.empty() && !o->token.empty()) {
+      auto token = store->token_get(service::sha256_hex(o->token));
+      if (!token) fail(ErrorCode::bad_token, "--token is unknown to " + o->data);
+      account = token->account_id;
+    }
+    if (account.empty()) fail_bad_request("--account or --token is required");
+    if (!store->account_get(account))
+      fail(ErrorCode::not_found, "account \"" + account + "\" does not exist in " + o->data);
+    store->ledger_append({0, account, store::LedgerKind::grant, o->amount, "", o->note, 0});
+    auto b = store->ledger_balance(account);
+    std::printf("%s: available %lld, frozen %lld, total %lld\n", account.c_str(),
+                (long long)b.available, (long long)b.frozen, (long long)b.total);
+  });
+}
+
+}  // namespace kino::cli

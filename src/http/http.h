@@ -1,0 +1,9 @@
+#pragma once
+// Public header of the http module: the server and the plain request / response types
+// its route handlers use.
+#include "http/api_routes.h"
+#include "http/byte_range.h"
+#include "http/http_types.h"
+#include "http/multipart_parser.h"
+#include "http/server.h"
+#include "http/server_limits.h"
