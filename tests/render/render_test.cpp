@@ -176,10 +176,11 @@ TEST_F(RenderTest, BlurPadLeavesNoBarsContainDoesCoverDoesNot) {
   const Frame pad = render_fit(timeline::FitMode::blur_pad, "pad.mp4");
   const Frame contain = render_fit(timeline::FitMode::contain, "contain.mp4");
   const Frame cover = render_fit(timeline::FitMode::cover, "cover.mp4");
+  // The canvas is black (luma 16); the test pattern has no black rows above its bottom strip.
   for (int y : {4, 60, 250, 312}) {
-    EXPECT_GT(mean_luma(pad, 0, y, 180, 4), 30.0) << "blur-pad row " << y;
+    EXPECT_GT(mean_luma(pad, 0, y, 180, 4), 24.0) << "blur-pad row " << y;
     EXPECT_LT(mean_luma(contain, 0, y, 180, 4), 20.0) << "contain row " << y;
-    EXPECT_GT(mean_luma(cover, 0, y, 180, 4), 30.0) << "cover row " << y;
+    EXPECT_GT(mean_luma(cover, 0, y, 180, 4), 24.0) << "cover row " << y;
   }
   // The middle shows the picture in all three.
   EXPECT_GT(mean_luma(contain, 0, 150, 180, 20), 30.0);
@@ -279,6 +280,7 @@ TEST_F(RenderTest, LoudMixStaysUnderTheCeiling) {
   Segment a = seg("loud.wav", 0, 1000);
   a.volume = 3.0;
   d.tracks.push_back(track(TrackType::audio, {a}, "a"));
+  a.id = "again";
   d.tracks.push_back(track(TrackType::audio, {a}, "a2"));
   run(d, "loud.out.mp4");
   float peak = 0;
