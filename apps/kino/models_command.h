@@ -1,0 +1,9 @@
+#pragma once
+// `kino models inspect DIR` and `kino models run <component> --model DIR --in X --out Y`.
+#include <CLI/CLI.hpp>
+
+namespace kino::cli {
+
+void add_models_command(CLI::App& app);
+
+}  // namespace kino::cli

@@ -1,0 +1,167 @@
+#include "wan_test_model.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <cmath>
+#include <fstream>
+
+#include "core/json.h"
+#include "gen/tensor_io.h"
+
+namespace kino::gen::testing {
+namespace fs = std::filesystem;
+namespace {
+
+bool ends_with(const std::string& s, const std::string& tail) {
+  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+void write_text(const fs::path& path, const std::string& text) {
+  std::ofstream(path) << text;
+}
+
+Json official_config_json(const WanDitConfig& cfg) {
+  return Json{{"_class_name", "WanModel"},
+              {"dim", cfg.dim},
+              {"ffn_dim", cfg.ffn_dim},
+              {"num_heads", cfg.num_heads},
+              {"num_layers", cfg.num_layers},
+              {"in_dim", cfg.in_dim},
+              {"out_dim", cfg.out_dim},
+              {"freq_dim", cfg.freq_dim},
+              {"text_dim", cfg.text_dim},
+              {"text_len", cfg.text_len},
+              {"eps", cfg.eps},
+              {"model_type", std::string(wan_model_type_name(cfg.model_type))}};
+}
+
+}  // namespace
+
+WanDitConfig tiny_wan_config() {
+  WanDitConfig cfg;
+  cfg.dim = 64;
+  cfg.num_heads = 4;
+  cfg.num_layers = 2;
+  cfg.ffn_dim = 128;
+  cfg.text_dim = 32;
+  cfg.freq_dim = 32;
+  cfg.in_dim = 4;
+  cfg.out_dim = 4;
+  cfg.text_len = 24;
+  return cfg;
+}
+
+at::Tensor test_randn(const std::vector<int64_t>& shape, uint64_t seed) {
+  at::Generator gen = at::detail::createCPUGenerator(seed);
+  return at::randn(shape, gen, at::TensorOptions().dtype(at::kFloat));
+}
+
+std::vector<std::pair<std::string, at::Tensor>> random_wan_weights(const WanDitConfig& cfg,
+                                                                   uint64_t seed) {
+  std::vector<std::pair<std::string, at::Tensor>> out;
+  uint64_t n = 0;
+  for (const auto& [name, shape] : wan_dit_expected_shapes(cfg)) {
+    at::Tensor r = test_randn(shape, seed * 1000003 + ++n);
+    if (ends_with(name, ".bias")) {
+      r = r * 0.1;
+    } else if (ends_with(name, "modulation")) {
+      r = r * 0.3;
+    } else if (shape.size() == 1) {  // norm weights
+      r = 1 + r * 0.1;
+    } else {
+      int64_t fan_in = 1;
+      for (size_t i = 1; i < shape.size(); ++i) fan_in *= shape[i];
+      r = r / std::sqrt(double(fan_in));
+    }
+    out.emplace_back(name, r.contiguous());
+  }
+  return out;
+}
+
+std::string diffusers_name(const std::string& official) {
+  static const std::vector<std::pair<std::string, std::string>> top{
+      {"time_embedding.0.", "condition_embedder.time_embedder.linear_1."},
+      {"time_embedding.2.", "condition_embedder.time_embedder.linear_2."},
+      {"time_projection.1.", "condition_embedder.time_proj."},
+      {"text_embedding.0.", "condition_embedder.text_embedder.linear_1."},
+      {"text_embedding.2.", "condition_embedder.text_embedder.linear_2."},
+      {"head.head.", "proj_out."}};
+  static const std::vector<std::pair<std::string, std::string>> block{
+      {"self_attn.q.", "attn1.to_q."},       {"self_attn.k.", "attn1.to_k."},
+      {"self_attn.v.", "attn1.to_v."},       {"self_attn.o.", "attn1.to_out.0."},
+      {"self_attn.norm_", "attn1.norm_"},    {"cross_attn.q.", "attn2.to_q."},
+      {"cross_attn.k.", "attn2.to_k."},      {"cross_attn.v.", "attn2.to_v."},
+      {"cross_attn.o.", "attn2.to_out.0."},  {"cross_attn.norm_", "attn2.norm_"},
+      {"norm3.", "norm2."},                  {"ffn.0.", "ffn.net.0.proj."},
+      {"ffn.2.", "ffn.net.2."}};
+  if (official == "head.modulation") return "scale_shift_table";
+  for (const auto& [o, d] : top)
+    if (official.rfind(o, 0) == 0) return d + official.substr(o.size());
+  if (official.rfind("blocks.", 0) == 0) {
+    size_t dot = official.find('.', 7);
+    std::string head = official.substr(0, dot + 1), rest = official.substr(dot + 1);
+    if (rest == "modulation") return head + "scale_shift_table";
+    for (const auto& [o, d] : block)
+      if (rest.rfind(o, 0) == 0) return head + d + rest.substr(o.size());
+  }
+  return official;
+}
+
+fs::path write_wan_model(const fs::path& dir, const WanDitConfig& cfg, uint64_t seed,
+                         TestLayout layout, at::ScalarType dtype) {
+  fs::create_directories(dir);
+  auto weights = random_wan_weights(cfg, seed);
+  for (auto& [name, t] : weights) t = t.to(dtype);
+  switch (layout) {
+    case TestLayout::official: {
+      write_text(dir / "config.json", official_config_json(cfg).dump(2));
+      safetensors_write(dir / "diffusion_pytorch_model.safetensors", weights);
+      return dir;
+    }
+    case TestLayout::official_shards: {
+      write_text(dir / "config.json", official_config_json(cfg).dump(2));
+      const size_t half = weights.size() / 2;
+      std::vector<std::pair<std::string, at::Tensor>> a(weights.begin(), weights.begin() + half);
+      std::vector<std::pair<std::string, at::Tensor>> b(weights.begin() + half, weights.end());
+      const std::string fa = "diffusion_pytorch_model-00001-of-00002.safetensors";
+      const std::string fb = "diffusion_pytorch_model-00002-of-00002.safetensors";
+      safetensors_write(dir / fa, a);
+      safetensors_write(dir / fb, b);
+      Json map = Json::object();
+      for (const auto& [n, t] : a) map[n] = fa;
+      for (const auto& [n, t] : b) map[n] = fb;
+      write_text(dir / "diffusion_pytorch_model.safetensors.index.json",
+                 Json{{"metadata", Json::object()}, {"weight_map", map}}.dump());
+      return dir;
+    }
+    case TestLayout::comfy: {
+      for (auto& [name, t] : weights) name = "model.diffusion_model." + name;
+      fs::path file = dir / "wan_dit.safetensors";
+      safetensors_write(file, weights);
+      return file;
+    }
+    case TestLayout::diffusers: {
+      fs::create_directories(dir / "transformer");
+      write_text(dir / "model_index.json", R"({"_class_name": "WanPipeline"})");
+      Json c{{"_class_name", "WanTransformer3DModel"},
+             {"num_attention_heads", cfg.num_heads},
+             {"attention_head_dim", cfg.head_dim()},
+             {"in_channels", cfg.in_dim},
+             {"out_channels", cfg.out_dim},
+             {"ffn_dim", cfg.ffn_dim},
+             {"num_layers", cfg.num_layers},
+             {"text_dim", cfg.text_dim},
+             {"freq_dim", cfg.freq_dim},
+             {"patch_size", {cfg.patch_size[0], cfg.patch_size[1], cfg.patch_size[2]}},
+             {"eps", cfg.eps},
+             {"text_len", cfg.text_len}};
+      write_text(dir / "transformer" / "config.json", c.dump(2));
+      for (auto& [name, t] : weights) name = diffusers_name(name);
+      safetensors_write(dir / "transformer" / "diffusion_pytorch_model.safetensors", weights);
+      return dir;
+    }
+  }
+  return dir;
+}
+
+}  // namespace kino::gen::testing

@@ -1,0 +1,41 @@
+#pragma once
+// Small Wan DiT models with random weights, written in the layouts kino reads, for the gen and
+// reference tests. Nothing here is downloaded.
+#include <ATen/ATen.h>
+
+#include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "gen/wan_config.h"
+
+namespace kino::gen::testing {
+
+enum class TestLayout {
+  official,        // config.json (official keys) + diffusion_pytorch_model.safetensors
+  official_shards, // the same split over two shards with an index.json
+  comfy,           // one file, keys prefixed model.diffusion_model., no config.json
+  diffusers,       // model_index.json + transformer/{config.json, weights} with diffusers names
+};
+
+// dim 64, 4 heads of 16, 2 layers, ffn 128, text 32, freq 32, in/out 4, text_len 24.
+WanDitConfig tiny_wan_config();
+
+// Random float32 weights for every tensor of `cfg` (official names), reproducible per seed.
+std::vector<std::pair<std::string, at::Tensor>> random_wan_weights(const WanDitConfig& cfg,
+                                                                   uint64_t seed);
+
+// The diffusers spelling of an official DiT name (the test's own table, spec §5.3).
+std::string diffusers_name(const std::string& official);
+
+// Writes a model folder (or, for comfy, `dir`/wan_dit.safetensors) and returns the path to pass
+// as --model. Weights are stored in `dtype`.
+std::filesystem::path write_wan_model(const std::filesystem::path& dir, const WanDitConfig& cfg,
+                                      uint64_t seed, TestLayout layout,
+                                      at::ScalarType dtype = at::kFloat);
+
+// Reproducible standard-normal tensor.
+at::Tensor test_randn(const std::vector<int64_t>& shape, uint64_t seed);
+
+}  // namespace kino::gen::testing
