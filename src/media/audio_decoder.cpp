@@ -25,7 +25,9 @@ struct AudioDecoder::Impl {
 
   ~Impl() { av_channel_layout_uninit(&swr_in_layout); }
 
-  size_t available_frames() const { return (pending.size() - pending_pos) / size_t(params.channels); }
+  size_t available_frames() const {
+    return (pending.size() - pending_pos) / size_t(params.channels);
+  }
 
   void setup_swr(const AVFrame* f) {
     swr.reset();
@@ -38,9 +40,9 @@ struct AudioDecoder::Impl {
     AVChannelLayout out_layout{};
     av_channel_layout_default(&out_layout, params.channels);
     SwrContext* raw = nullptr;
-    int ret = swr_alloc_set_opts2(&raw, &out_layout, AV_SAMPLE_FMT_FLT, params.sample_rate,
-                                  &in_layout, AVSampleFormat(f->format), f->sample_rate, 0,
-                                  nullptr);
+    int ret =
+        swr_alloc_set_opts2(&raw, &out_layout, AV_SAMPLE_FMT_FLT, params.sample_rate, &in_layout,
+                            AVSampleFormat(f->format), f->sample_rate, 0, nullptr);
     swr.reset(raw);
     if (ret >= 0 && in_layout.nb_channels == 1 && params.channels > 1) {
       // Mono is duplicated to every output channel at full level (swresample's default
@@ -140,7 +142,9 @@ AudioDecoder::~AudioDecoder() = default;
 AudioDecoder::AudioDecoder(AudioDecoder&&) noexcept = default;
 AudioDecoder& AudioDecoder::operator=(AudioDecoder&&) noexcept = default;
 
-const MediaInfo& AudioDecoder::info() const { return impl_->input->info(); }
+const MediaInfo& AudioDecoder::info() const {
+  return impl_->input->info();
+}
 
 size_t AudioDecoder::read(std::vector<float>& out, size_t max_frames) {
   Impl& d = *impl_;
@@ -168,11 +172,10 @@ void AudioDecoder::seek(int64_t ms) {
   // Land a little early: compressed audio (AAC, MP3, Opus) needs the preceding packets
   // to decode the target exactly; what comes before the target is dropped.
   constexpr int64_t kPrerollMs = 200;
-  const int64_t ts =
-      start + av_rescale_q(std::max<int64_t>(0, ms - kPrerollMs), AVRational{1, 1000},
-                           st->time_base);
-  int ret = avformat_seek_file(d.input->format(), st->index, INT64_MIN, ts, ts,
-                               AVSEEK_FLAG_BACKWARD);
+  const int64_t ts = start + av_rescale_q(std::max<int64_t>(0, ms - kPrerollMs),
+                                          AVRational{1, 1000}, st->time_base);
+  int ret =
+      avformat_seek_file(d.input->format(), st->index, INT64_MIN, ts, ts, AVSEEK_FLAG_BACKWARD);
   if (ret < 0) {
     // Not seekable: decode again from the start and drop up to the target.
     d.decoder.reset();

@@ -45,7 +45,9 @@ AudioLimiter::AudioLimiter(int sample_rate, int channels, float ceiling, float l
   smooth_sum_ = double(window);
 }
 
-size_t AudioLimiter::latency_frames() const { return lookahead_; }
+size_t AudioLimiter::latency_frames() const {
+  return lookahead_;
+}
 
 void AudioLimiter::push(const float* frame, std::vector<float>& out) {
   const size_t window = lookahead_ + 1;

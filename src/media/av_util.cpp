@@ -37,11 +37,12 @@ AVPixelFormat pixel_format_to_av(PixelFormat format) {
 
 void init_logging() {
   static std::once_flag once;
-  std::call_once(once, [] {
-    av_log_set_level(log_enabled(LogLevel::debug) ? AV_LOG_VERBOSE : AV_LOG_FATAL);
-  });
+  std::call_once(
+      once, [] { av_log_set_level(log_enabled(LogLevel::debug) ? AV_LOG_VERBOSE : AV_LOG_FATAL); });
 }
 
-std::string file_url(const std::string& path) { return "file:" + path; }
+std::string file_url(const std::string& path) {
+  return "file:" + path;
+}
 
 }  // namespace kino::media::av

@@ -44,8 +44,12 @@ std::optional<Quality> quality_parse(std::string_view name) {
 
 namespace {
 
-int x264_crf(Quality q) { return q == Quality::high ? 18 : q == Quality::medium ? 23 : 28; }
-int vp9_crf(Quality q) { return q == Quality::high ? 24 : q == Quality::medium ? 32 : 40; }
+int x264_crf(Quality q) {
+  return q == Quality::high ? 18 : q == Quality::medium ? 23 : 28;
+}
+int vp9_crf(Quality q) {
+  return q == Quality::high ? 24 : q == Quality::medium ? 32 : 40;
+}
 
 // GIF palette: 6 x 7 x 6 levels of R, G, B (252 colours), ordered 4x4 Bayer dithering.
 constexpr int kLevelsR = 6, kLevelsG = 7, kLevelsB = 6;
@@ -55,7 +59,7 @@ struct DitherTables {
   uint8_t r[16][256], g[16][256], b[16][256];
   uint32_t palette[256];
   DitherTables() {
-    auto fill = [](uint8_t (*t)[256], int levels, int mul) {
+    auto fill = [](uint8_t(*t)[256], int levels, int mul) {
       for (int d = 0; d < 16; ++d)
         for (int v = 0; v < 256; ++v) {
           // floor(v * (levels - 1) / 255 + (d + 0.5) / 16)
@@ -110,8 +114,9 @@ struct Encoder::Impl {
       avformat_free_context(oc);
     }
     if (!finished) {
+      // Only a file we wrote is removed, never a device such as /dev/null.
       std::error_code ec;
-      std::filesystem::remove(path, ec);
+      if (std::filesystem::is_regular_file(path, ec)) std::filesystem::remove(path, ec);
     }
   }
 
@@ -184,8 +189,7 @@ struct Encoder::Impl {
   }
 
   void open_audio() {
-    const AVCodec* codec =
-        find_encoder(params.format == ContainerFormat::mp4 ? "aac" : "libopus");
+    const AVCodec* codec = find_encoder(params.format == ContainerFormat::mp4 ? "aac" : "libopus");
     aenc.reset(avcodec_alloc_context3(codec));
     if (!aenc) fail(ErrorCode::internal, "avcodec_alloc_context3 failed");
     AVCodecContext* c = aenc.get();
@@ -293,11 +297,11 @@ Encoder::Encoder(const std::filesystem::path& path, const EncodeParams& params)
   e.finished = true;  // nothing to remove until the file is opened
   const std::string fmt_name(container_format_name(params.format));
   if (params.width <= 0 || params.height <= 0 || params.width > 16384 || params.height > 16384)
-    fail_bad_request("encode size must be in 1..16384, got " + std::to_string(params.width) +
-                     "x" + std::to_string(params.height));
+    fail_bad_request("encode size must be in 1..16384, got " + std::to_string(params.width) + "x" +
+                     std::to_string(params.height));
   if (params.format != ContainerFormat::gif && (params.width % 2 || params.height % 2))
-    fail_bad_request(fmt_name + " encode size must be even, got " +
-                     std::to_string(params.width) + "x" + std::to_string(params.height));
+    fail_bad_request(fmt_name + " encode size must be even, got " + std::to_string(params.width) +
+                     "x" + std::to_string(params.height));
   if (!params.fps.valid() || params.fps.num > 1000 * params.fps.den)
     fail_bad_request("encode fps must be in (0, 1000], got " + params.fps.str());
   const bool audio = params.audio && params.format != ContainerFormat::gif;
@@ -326,7 +330,9 @@ Encoder::Encoder(const std::filesystem::path& path, const EncodeParams& params)
 
 Encoder::~Encoder() = default;
 
-const EncodeParams& Encoder::params() const { return impl_->params; }
+const EncodeParams& Encoder::params() const {
+  return impl_->params;
+}
 
 void Encoder::write_video(const Frame& frame) {
   Impl& e = *impl_;
@@ -375,9 +381,8 @@ void Encoder::finish() {
     const size_t ch = size_t(e.params.channels);
     if (!e.audio_fifo.empty()) {
       const size_t left = e.audio_fifo.size() / ch;
-      const bool small_ok =
-          e.aenc->codec->capabilities &
-          (AV_CODEC_CAP_SMALL_LAST_FRAME | AV_CODEC_CAP_VARIABLE_FRAME_SIZE);
+      const bool small_ok = e.aenc->codec->capabilities &
+                            (AV_CODEC_CAP_SMALL_LAST_FRAME | AV_CODEC_CAP_VARIABLE_FRAME_SIZE);
       if (!small_ok) e.audio_fifo.resize(size_t(e.aframe->nb_samples) * ch, 0.0f);
       e.encode_audio_frame(e.audio_fifo.data(), int(small_ok ? left : e.audio_fifo.size() / ch));
       e.audio_fifo.clear();

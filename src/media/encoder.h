@@ -22,7 +22,7 @@ std::optional<Quality> quality_parse(std::string_view name);
 
 struct EncodeParams {
   ContainerFormat format = ContainerFormat::mp4;
-  int width = 1920;   // must be even for mp4/webm
+  int width = 1920;  // must be even for mp4/webm
   int height = 1080;
   Rational fps{30, 1};
   Quality quality = Quality::high;

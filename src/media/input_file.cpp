@@ -61,7 +61,9 @@ bool webm_codecs_only(AVFormatContext* fmt) {
   return true;
 }
 
-int64_t rescale_to_ms(int64_t v, AVRational tb) { return av_rescale_q(v, tb, AVRational{1, 1000}); }
+int64_t rescale_to_ms(int64_t v, AVRational tb) {
+  return av_rescale_q(v, tb, AVRational{1, 1000});
+}
 
 }  // namespace
 
@@ -142,8 +144,8 @@ void InputFile::open_format() {
   if (ret < 0) {
     if (interrupt_cb(this)) fail_deadline();
     const std::string demuxer(detected->name);
-    fail_unsupported(demuxer.substr(0, demuxer.find(',')) + " data is corrupt or truncated: " +
-                     av::error_text(ret));
+    fail_unsupported(demuxer.substr(0, demuxer.find(',')) +
+                     " data is corrupt or truncated: " + av::error_text(ret));
   }
   fmt_.reset(raw);
   ret = avformat_find_stream_info(raw, nullptr);
@@ -213,14 +215,20 @@ void InputFile::detect() {
   std::string api;
   if (demuxer.starts_with("mov,")) {
     const AVDictionaryEntry* brand = av_dict_get(fmt->metadata, "major_brand", nullptr, 0);
-    if (!video) api = "m4a";
-    else if (brand && std::strncmp(brand->value, "qt", 2) == 0) api = "mov";
-    else api = "mp4";
+    if (!video)
+      api = "m4a";
+    else if (brand && std::strncmp(brand->value, "qt", 2) == 0)
+      api = "mov";
+    else
+      api = "mp4";
   } else if (demuxer.starts_with("matroska")) {
     const std::string doctype = matroska_doctype(path_);
-    if (doctype == "webm") api = "webm";
-    else if (doctype == "matroska") api = "mkv";
-    else api = webm_codecs_only(fmt) ? "webm" : "mkv";
+    if (doctype == "webm")
+      api = "webm";
+    else if (doctype == "matroska")
+      api = "mkv";
+    else
+      api = webm_codecs_only(fmt) ? "webm" : "mkv";
   } else if (demuxer == "avi") {
     api = "avi";
   } else if (demuxer == "png_pipe" || demuxer == "apng") {
@@ -278,8 +286,8 @@ void InputFile::detect() {
                                      " (max_width)");
     if (info_.height > limits_.max_height)
       fail(ErrorCode::too_large, name_ + ": height " + std::to_string(info_.height) +
-                                     " exceeds the limit of " +
-                                     std::to_string(limits_.max_height) + " (max_height)");
+                                     " exceeds the limit of " + std::to_string(limits_.max_height) +
+                                     " (max_height)");
     if (info_.width <= 0 || info_.height <= 0) fail_unsupported("the picture size is unknown");
 
     if (image) {
@@ -312,10 +320,9 @@ void InputFile::detect() {
     if (info_.channels <= 0) fail_unsupported("the audio stream has no channels");
   }
   if (info_.duration_ms > limits_.max_duration_ms)
-    fail(ErrorCode::too_large, name_ + ": duration " + std::to_string(info_.duration_ms) +
-                                   " ms exceeds the limit of " +
-                                   std::to_string(limits_.max_duration_ms) +
-                                   " ms (max_duration_ms)");
+    fail(ErrorCode::too_large,
+         name_ + ": duration " + std::to_string(info_.duration_ms) + " ms exceeds the limit of " +
+             std::to_string(limits_.max_duration_ms) + " ms (max_duration_ms)");
   if (info_.kind != MediaKind::image && info_.duration_ms <= 0)
     fail_unsupported("the duration is unknown or zero");
 }

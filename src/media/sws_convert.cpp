@@ -88,7 +88,7 @@ void SwsConverter::convert(const PictureView& src_in, Frame& dst, int sws_flags)
   }
 
   const int key[7] = {src_in.width, src_in.height, int(src_fmt), dst.width(),
-                      dst.height(),  int(dst_fmt),  sws_flags};
+                      dst.height(), int(dst_fmt),  sws_flags};
   if (!ctx_ || std::memcmp(key, key_, sizeof(key)) != 0) {
     ctx_.reset(sws_getContext(src_in.width, src_in.height, src_fmt, dst.width(), dst.height(),
                               dst_fmt, sws_flags, nullptr, nullptr, nullptr));
@@ -97,12 +97,11 @@ void SwsConverter::convert(const PictureView& src_in, Frame& dst, int sws_flags)
   }
   SwsContext* ctx = ctx_.get();
   if (!ctx)
-    fail(ErrorCode::unsupported, std::string("scale: cannot convert ") +
-                                     (av_get_pix_fmt_name(src_fmt) ? av_get_pix_fmt_name(src_fmt)
-                                                                   : "unknown") +
-                                     " " + std::to_string(src_in.width) + "x" +
-                                     std::to_string(src_in.height) + " to " +
-                                     std::string(pixel_format_name(dst.format())));
+    fail(ErrorCode::unsupported,
+         std::string("scale: cannot convert ") +
+             (av_get_pix_fmt_name(src_fmt) ? av_get_pix_fmt_name(src_fmt) : "unknown") + " " +
+             std::to_string(src_in.width) + "x" + std::to_string(src_in.height) + " to " +
+             std::string(pixel_format_name(dst.format())));
   const int details[4] = {src_yuv ? src_matrix : SWS_CS_ITU709, src_yuv ? int(src_full) : 1,
                           SWS_CS_ITU709, dst_yuv ? 0 : 1};
   if (std::memcmp(details, details_, sizeof(details)) != 0) {

@@ -32,7 +32,7 @@ class SwsConverter {
  private:
   av::SwsPtr ctx_;
   int key_[7] = {0, 0, 0, 0, 0, 0, 0};  // geometry, formats and flags ctx_ was made for
-  int details_[4] = {-1, -1, -1, -1};  // src matrix, src range, dst matrix, dst range
+  int details_[4] = {-1, -1, -1, -1};   // src matrix, src range, dst matrix, dst range
 };
 
 }  // namespace kino::media

@@ -36,14 +36,14 @@ Frame make_bars(int w, int h) {
   return f;
 }
 
-[[noreturn]] void fail_write(const std::filesystem::path& path, const std::string& what,
-                             int ret) {
+[[noreturn]] void fail_write(const std::filesystem::path& path, const std::string& what, int ret) {
   fail(ErrorCode::internal, path.string() + ": " + what + ": " + av::error_text(ret));
 }
 
 std::string lower_extension(const std::filesystem::path& path) {
   std::string ext = path.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
   return ext;
 }
 
@@ -62,8 +62,8 @@ void write_test_clip(const std::filesystem::path& path, const TestClipParams& pa
   ep.audio = params.audio;
   Encoder enc(path, ep);  // validates size and fps
   const int w = params.width, h = params.height;
-  const int64_t frames = std::max<int64_t>(
-      1, av_rescale(params.duration_ms, params.fps.num, params.fps.den * 1000));
+  const int64_t frames =
+      std::max<int64_t>(1, av_rescale(params.duration_ms, params.fps.num, params.fps.den * 1000));
   const Frame bars = make_bars(w, h);
   const int box = std::max(2, h / 4);
   const int bit = std::max(1, w / 16);
@@ -169,7 +169,8 @@ void write_test_image(const std::filesystem::path& path, int width, int height) 
 void write_test_tone(const std::filesystem::path& path, int64_t duration_ms, double hz,
                      double amplitude, int sample_rate, int channels) {
   av::init_logging();
-  if (duration_ms <= 0) fail_bad_request("tone duration_ms must be > 0, got " + std::to_string(duration_ms));
+  if (duration_ms <= 0)
+    fail_bad_request("tone duration_ms must be > 0, got " + std::to_string(duration_ms));
   if (sample_rate < 8000 || sample_rate > 192000 || channels < 1 || channels > 8)
     fail_bad_request("tone needs sample_rate in 8000..192000 and channels in 1..8, got " +
                      std::to_string(sample_rate) + " and " + std::to_string(channels));
@@ -234,7 +235,8 @@ void write_test_tone(const std::filesystem::path& path, int64_t duration_ms, dou
     if (ret < 0) fail_write(path, "av_frame_get_buffer", ret);
     auto* d = reinterpret_cast<int16_t*>(frame->data[0]);
     for (int i = 0; i < n; ++i) {
-      const double v = amplitude * std::sin(2.0 * std::numbers::pi * hz * double(s0 + i) / sample_rate);
+      const double v =
+          amplitude * std::sin(2.0 * std::numbers::pi * hz * double(s0 + i) / sample_rate);
       const auto q = int16_t(std::lround(std::clamp(v, -1.0, 1.0) * 32767.0));
       for (int c = 0; c < channels; ++c) d[i * channels + c] = q;
     }

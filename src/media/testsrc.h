@@ -14,7 +14,7 @@ struct TestClipParams {
   Rational fps{30, 1};
   int64_t duration_ms = 5000;
   bool audio = true;
-  double tone_hz = 440.0;     // a sine tone at tone_amplitude
+  double tone_hz = 440.0;  // a sine tone at tone_amplitude
   double tone_amplitude = 0.5;
   ContainerFormat format = ContainerFormat::mp4;
 };

@@ -97,9 +97,13 @@ VideoDecoder::~VideoDecoder() = default;
 VideoDecoder::VideoDecoder(VideoDecoder&&) noexcept = default;
 VideoDecoder& VideoDecoder::operator=(VideoDecoder&&) noexcept = default;
 
-const MediaInfo& VideoDecoder::info() const { return impl_->input->info(); }
+const MediaInfo& VideoDecoder::info() const {
+  return impl_->input->info();
+}
 
-bool VideoDecoder::read(Frame& out, int64_t* pts_ms) { return impl_->next(out, pts_ms); }
+bool VideoDecoder::read(Frame& out, int64_t* pts_ms) {
+  return impl_->next(out, pts_ms);
+}
 
 void VideoDecoder::seek(int64_t ms) {
   Impl& d = *impl_;
@@ -115,8 +119,8 @@ void VideoDecoder::seek(int64_t ms) {
   const int64_t ts = start + av_rescale_q(ms, AVRational{1, 1000}, st->time_base);
   int ret = d.input->info().kind == MediaKind::image
                 ? -1
-                : avformat_seek_file(d.input->format(), d.decoder->stream()->index, INT64_MIN,
-                                     ts, ts, AVSEEK_FLAG_BACKWARD);
+                : avformat_seek_file(d.input->format(), d.decoder->stream()->index, INT64_MIN, ts,
+                                     ts, AVSEEK_FLAG_BACKWARD);
   if (ret < 0) {
     // Not seekable (still images, some animated gifs): decode again from the start.
     d.decoder.reset();

@@ -10,7 +10,7 @@
 namespace kino::media {
 
 struct VideoDecodeParams {
-  int width = 0;   // output size; 0 keeps the source size (scaled with swscale otherwise)
+  int width = 0;  // output size; 0 keeps the source size (scaled with swscale otherwise)
   int height = 0;
   PixelFormat format = PixelFormat::yuv420p;  // yuv420p, yuva420p (alpha kept) or rgba
   int threads = 1;  // decoder threads; the render pipeline runs several decoders at once
@@ -26,7 +26,9 @@ class VideoDecoder {
   VideoDecoder& operator=(VideoDecoder&&) noexcept;
 
   const MediaInfo& info() const;
-  // Next picture; false at the end of the stream. *pts_ms gets its presentation time
+  // Next picture; false at the end of the stream. `out` is reused when it already has the
+  // requested format and size (Frame copies share pixels: clone() to keep a picture),
+  // otherwise reallocated. *pts_ms gets its presentation time
   // relative to the stream start (0 for the first frame). A stream that turns corrupt
   // mid-way throws Error(unsupported).
   bool read(Frame& out, int64_t* pts_ms = nullptr);

@@ -11,8 +11,12 @@ namespace {
 
 constexpr size_t kMaxWebpBytes = size_t(256) << 20;
 
-uint32_t le24(const uint8_t* p) { return uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16; }
-uint32_t le32(const uint8_t* p) { return le24(p) | uint32_t(p[3]) << 24; }
+uint32_t le24(const uint8_t* p) {
+  return uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16;
+}
+uint32_t le32(const uint8_t* p) {
+  return le24(p) | uint32_t(p[3]) << 24;
+}
 void put_le24(std::vector<uint8_t>& v, uint32_t x) {
   v.push_back(uint8_t(x));
   v.push_back(uint8_t(x >> 8));
@@ -76,7 +80,8 @@ Parsed parse(const std::vector<uint8_t>& b, const std::string& name) {
       out.width = int(le24(c.data + 4) + 1);
       out.height = int(le24(c.data + 7) + 1);
     } else if (c.fourcc == "ANMF") {
-      if (c.size < 16) fail(ErrorCode::unsupported, name + ": webp ANMF chunk shorter than 16 bytes");
+      if (c.size < 16)
+        fail(ErrorCode::unsupported, name + ": webp ANMF chunk shorter than 16 bytes");
       out.frames.push_back(c);
     }
   }
@@ -115,8 +120,8 @@ WebpAnimation::WebpAnimation(const std::filesystem::path& path, const std::strin
     f.blend = (c.data[15] & 0x02) == 0;
     f.dispose = (c.data[15] & 0x01) != 0;
     if (f.x + f.width > width_ || f.y + f.height > height_)
-      fail(ErrorCode::unsupported, name + ": webp frame " + std::to_string(frames_.size()) +
-                                       " lies outside the canvas");
+      fail(ErrorCode::unsupported,
+           name + ": webp frame " + std::to_string(frames_.size()) + " lies outside the canvas");
     // Rebuild the frame as a still WebP: VP8X (when it has alpha) + ALPH + VP8/VP8L.
     std::vector<uint8_t> body;
     bool alpha = false;
@@ -170,11 +175,11 @@ void WebpAnimation::decode_frame(const AnimFrame& f, Frame& rgba) {
   int ret = avcodec_send_packet(codec_.get(), packet.get());
   if (ret >= 0) ret = avcodec_receive_frame(codec_.get(), frame.get());
   if (ret < 0)
-    fail(ErrorCode::unsupported, name_ + ": cannot decode webp frame " +
-                                     std::to_string(next_) + ": " + av::error_text(ret));
+    fail(ErrorCode::unsupported, name_ + ": cannot decode webp frame " + std::to_string(next_) +
+                                     ": " + av::error_text(ret));
   if (frame->width != f.width || frame->height != f.height)
-    fail(ErrorCode::unsupported, name_ + ": webp frame " + std::to_string(next_) +
-                                     " size differs from its ANMF header");
+    fail(ErrorCode::unsupported,
+         name_ + ": webp frame " + std::to_string(next_) + " size differs from its ANMF header");
   converter_.convert(picture_view(frame.get()), rgba, SWS_BILINEAR);
 }
 

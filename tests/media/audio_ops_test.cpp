@@ -1,3 +1,5 @@
+#include "media/audio_ops.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -5,7 +7,6 @@
 #include <random>
 
 #include "core/error.h"
-#include "media/audio_ops.h"
 
 namespace kino::media {
 namespace {
@@ -48,7 +49,7 @@ TEST(AudioLimiter, NeverExceedsTheCeilingOnAHotSignal) {
   std::mt19937 rng(7);
   std::uniform_real_distribution<float> spike(-8.0f, 8.0f);
   for (size_t i = 0; i < in.size(); i += 997) in[i] += spike(rng);  // isolated spikes
-  for (size_t i = 20000; i < 20010; ++i) in[i] = 50.0f;  // a burst
+  for (size_t i = 20000; i < 20010; ++i) in[i] = 50.0f;             // a burst
   std::vector<float> out;
   // Odd block sizes: state carries across calls.
   for (size_t pos = 0; pos < 48000;) {
@@ -85,9 +86,9 @@ TEST(AudioLimiter, GainRecoversAfterAPeak) {
   lim.flush(out);
   ASSERT_EQ(out.size(), in.size());
   EXPECT_LE(std::fabs(out[1000]), 0.5f);
-  EXPECT_LT(out[1000 - 100], 0.25f);  // attack starts within the 240-frame look-ahead
+  EXPECT_LT(out[1000 - 100], 0.25f);        // attack starts within the 240-frame look-ahead
   EXPECT_FLOAT_EQ(out[1000 - 250], 0.25f);  // and not before it
-  EXPECT_NEAR(out[47000], 0.25f, 1e-4);  // released
+  EXPECT_NEAR(out[47000], 0.25f, 1e-4);     // released
 }
 
 TEST(AudioLimiter, RejectsBadParameters) {

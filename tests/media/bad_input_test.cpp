@@ -73,9 +73,10 @@ TEST(BadInput, TruncatedFaststartMp4DecodesWhatIsThereOrFails) {
   // decoding must end (or fail with unsupported) without crashing.
   TestDir dir("bad-truncated-fast");
   const auto full = dir / "full.mp4";
-  kino::testing::ffmpeg_make("-f lavfi -i testsrc2=s=160x90:r=30:d=2 -c:v libx264 -preset "
-                             "ultrafast -movflags +faststart",
-                             full);
+  kino::testing::ffmpeg_make(
+      "-f lavfi -i testsrc2=s=160x90:r=30:d=2 -c:v libx264 -preset "
+      "ultrafast -movflags +faststart",
+      full);
   auto bytes = kino::testing::read_bytes(full);
   bytes.resize(bytes.size() * 3 / 10);
   const auto cut = dir / "cut.mp4";
@@ -168,8 +169,8 @@ TEST(ProbeLimits, SizeAndDurationLimitsAreNamed) {
   expect_error([&] { probe(path, {.max_height = 64}); }, ErrorCode::too_large, "max_height");
   expect_error([&] { probe(path, {.max_duration_ms = 200}); }, ErrorCode::too_large,
                "max_duration_ms");
-  expect_error([&] { VideoDecoder d(path, {.limits = {.max_width = 100}}); },
-               ErrorCode::too_large, "max_width");
+  expect_error([&] { VideoDecoder d(path, {.limits = {.max_width = 100}}); }, ErrorCode::too_large,
+               "max_width");
   // A zero wall-clock budget interrupts the probe at once.
   expect_error([&] { probe(path, {.max_probe_seconds = 0.0}); }, ErrorCode::unsupported,
                "max_probe_seconds");

@@ -64,22 +64,22 @@ TEST_P(DecodeColour, FlatColourSurvivesEverySourceFormat) {
 
 INSTANTIATE_TEST_SUITE_P(
     SourceFormats, DecodeColour,
-    ::testing::Values(ColorSource{"yuv444p", "mkv", "-vf scale=161:91 -c:v ffv1 -pix_fmt yuv444p"},
-                      ColorSource{"yuv420p10", "mkv", "-vf scale=161:91 -c:v ffv1 -pix_fmt yuv420p10le"},
-                      ColorSource{"bt709_tagged", "mkv",
-                                  "-vf scale=161:91:out_color_matrix=bt709 -c:v ffv1 -pix_fmt yuv420p "
-                                  "-colorspace bt709"},
-                      ColorSource{"rgb24", "png", "-vf scale=161:91 -frames:v 1 -pix_fmt rgb24"},
-                      ColorSource{"pal8", "gif",
-                                  "-vf 'scale=161:91,split[a][b];[a]palettegen[p];[b][p]paletteuse'"},
-                      ColorSource{"jpeg_full_range", "jpg", "-vf scale=161:91 -frames:v 1 -q:v 2"}),
+    ::testing::Values(
+        ColorSource{"yuv444p", "mkv", "-vf scale=161:91 -c:v ffv1 -pix_fmt yuv444p"},
+        ColorSource{"yuv420p10", "mkv", "-vf scale=161:91 -c:v ffv1 -pix_fmt yuv420p10le"},
+        ColorSource{"bt709_tagged", "mkv",
+                    "-vf scale=161:91:out_color_matrix=bt709 -c:v ffv1 -pix_fmt yuv420p "
+                    "-colorspace bt709"},
+        ColorSource{"rgb24", "png", "-vf scale=161:91 -frames:v 1 -pix_fmt rgb24"},
+        ColorSource{"pal8", "gif",
+                    "-vf 'scale=161:91,split[a][b];[a]palettegen[p];[b][p]paletteuse'"},
+        ColorSource{"jpeg_full_range", "jpg", "-vf scale=161:91 -frames:v 1 -q:v 2"}),
     [](const auto& info) { return info.param.name; });
 
 TEST(VideoDecoder, AlphaFromPngIsKept) {
   TestDir dir("alpha");
   const auto path = dir / "half.png";
-  kino::testing::ffmpeg_make("-f lavfi -i color=c=red@0.5:s=64x48,format=rgba -frames:v 1",
-                             path);
+  kino::testing::ffmpeg_make("-f lavfi -i color=c=red@0.5:s=64x48,format=rgba -frames:v 1", path);
   Frame f;
   VideoDecoder yuva(path, {.format = PixelFormat::yuva420p});
   ASSERT_TRUE(yuva.read(f));

@@ -67,7 +67,8 @@ void encode(const std::filesystem::path& path, const EncodeParams& p, int frames
     enc.write_audio(tone.data() + pos * size_t(p.channels), want);
     pos += want;
   }
-  if (pos < audio_frames) enc.write_audio(tone.data() + pos * size_t(p.channels), audio_frames - pos);
+  if (pos < audio_frames)
+    enc.write_audio(tone.data() + pos * size_t(p.channels), audio_frames - pos);
   enc.finish();
 }
 
@@ -214,6 +215,24 @@ TEST(Encoder, BadPathIsAnInternalErrorNamingThePath) {
   }
 }
 
+TEST(Encoder, DiskFullIsAnInternalErrorNamingThePath) {
+  if (!std::filesystem::exists("/dev/full")) GTEST_SKIP() << "no /dev/full here";
+  EncodeParams p;
+  p.width = 320;
+  p.height = 180;
+  p.x264_preset = "ultrafast";
+  try {
+    Encoder enc("/dev/full", p);
+    for (int i = 0; i < 60; ++i) enc.write_video(make_frame(320, 180, i));
+    enc.finish();
+    ADD_FAILURE() << "writing to a full disk succeeded";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::internal);
+    EXPECT_NE(std::string(e.what()).find("/dev/full"), std::string::npos) << e.what();
+  }
+  EXPECT_TRUE(std::filesystem::exists("/dev/full"));  // devices are never removed
+}
+
 TEST(Encoder, RejectsBadParamsAndFrames) {
   TestDir dir("enc-params");
   EncodeParams p;
@@ -251,10 +270,9 @@ TEST(TestSource, ClipImageAndToneProbe) {
   EXPECT_EQ(clip.width, 320);
   EXPECT_EQ(clip.frame_count, 30);
   EXPECT_TRUE(clip.has_audio);
-  write_test_clip(dir / "clip.webm", {.width = 160,
-                                      .height = 90,
-                                      .duration_ms = 300,
-                                      .format = ContainerFormat::webm});
+  write_test_clip(
+      dir / "clip.webm",
+      {.width = 160, .height = 90, .duration_ms = 300, .format = ContainerFormat::webm});
   EXPECT_EQ(probe(dir / "clip.webm").format, "webm");
 
   write_test_image(dir / "still.png", 99, 51);

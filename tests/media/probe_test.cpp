@@ -26,13 +26,15 @@ struct FormatCase {
   std::string video_codec, audio_codec;
 };
 
-std::ostream& operator<<(std::ostream& os, const FormatCase& c) { return os << c.name; }
+std::ostream& operator<<(std::ostream& os, const FormatCase& c) {
+  return os << c.name;
+}
 
 const FormatCase kCases[] = {
-    {"mp4", kVideo + kTone + "-c:v libx264 -preset ultrafast -pix_fmt yuv420p -c:a aac",
-     "mp4", MediaKind::video, true, true, "h264", "aac"},
-    {"mov", kVideo + kTone + "-c:v libx264 -preset ultrafast -pix_fmt yuv420p -c:a aac",
-     "mov", MediaKind::video, true, true, "h264", "aac"},
+    {"mp4", kVideo + kTone + "-c:v libx264 -preset ultrafast -pix_fmt yuv420p -c:a aac", "mp4",
+     MediaKind::video, true, true, "h264", "aac"},
+    {"mov", kVideo + kTone + "-c:v libx264 -preset ultrafast -pix_fmt yuv420p -c:a aac", "mov",
+     MediaKind::video, true, true, "h264", "aac"},
     {"avi", kVideo + kTone + "-c:v mpeg4 -c:a libmp3lame", "avi", MediaKind::video, true, true,
      "mpeg4", "mp3"},
     {"webm",
@@ -42,8 +44,8 @@ const FormatCase kCases[] = {
      true, true, "h264", "aac"},
     {"jpg", kVideo + "-frames:v 1", "jpg", MediaKind::image, true, false, "mjpeg", ""},
     {"png", kVideo + "-frames:v 1", "png", MediaKind::image, true, false, "png", ""},
-    {"gif", "-f lavfi -i testsrc2=s=160x90:r=10:d=1", "gif", MediaKind::image, true, false,
-     "gif", ""},
+    {"gif", "-f lavfi -i testsrc2=s=160x90:r=10:d=1", "gif", MediaKind::image, true, false, "gif",
+     ""},
     {"webp", kVideo + "-frames:v 1", "webp", MediaKind::image, true, false, "webp", ""},
     {"mp3", kTone + "-c:a libmp3lame", "mp3", MediaKind::audio, false, true, "", "mp3"},
     {"wav", kTone + "-c:a pcm_s16le", "wav", MediaKind::audio, false, true, "", "pcm_s16le"},
@@ -172,8 +174,8 @@ TEST(Probe, AnimatedWebp) {
 TEST(Probe, MkvWithWebmCodecsIsStillMkv) {
   TestDir dir("probe-mkv-vp9");
   const auto path = dir / "vp9.mkv";
-  kino::testing::ffmpeg_make(
-      kVideo + "-c:v libvpx-vp9 -deadline realtime -cpu-used 8 -b:v 200k", path);
+  kino::testing::ffmpeg_make(kVideo + "-c:v libvpx-vp9 -deadline realtime -cpu-used 8 -b:v 200k",
+                             path);
   EXPECT_EQ(probe(path).format, "mkv");
 }
 

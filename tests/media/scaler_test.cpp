@@ -1,6 +1,7 @@
+#include "media/scaler.h"
+
 #include <gtest/gtest.h>
 
-#include "media/scaler.h"
 #include "media_test_util.h"
 
 namespace kino::media {
