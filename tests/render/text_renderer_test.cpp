@@ -7,6 +7,7 @@
 #include <fstream>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/error.h"
@@ -509,6 +510,29 @@ TEST_F(TextRendererTest, RandomBytesAndStylesNeverCrash) {
     const TextImage t = renderer.render(text, st, w, h);
     if (!t.image.empty()) expect_inside_canvas(t, w, h);
   }
+}
+
+TEST(TextRendererThreads, OneRendererPerThreadGivesTheSamePictures) {
+  const std::string texts[] = {"Thread title", "城市之梦 \xf0\x9f\x98\x80", "Bold\nlines"};
+  TextStyle st;
+  st.outline = 2;
+  st.shadow = true;
+  std::vector<TextImage> expected;
+  {
+    TextRenderer r;
+    for (const auto& t : texts) expected.push_back(r.render(t, st, 1280, 720));
+  }
+  std::vector<int> mismatches(4, 0);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i)
+    threads.emplace_back([&, i] {
+      TextRenderer r;
+      for (int round = 0; round < 3; ++round)
+        for (size_t k = 0; k < std::size(texts); ++k)
+          if (!same_pixels(r.render(texts[k], st, 1280, 720), expected[k])) ++mismatches[i];
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(mismatches, std::vector<int>(4, 0));
 }
 
 TEST_F(TextRendererTest, ManyFontFamiliesStayConsistent) {
