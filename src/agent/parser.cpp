@@ -1,0 +1,520 @@
+#include "agent/parser.h"
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "agent/lexicon.h"
+#include "agent/message_text.h"
+
+namespace kino::agent {
+
+namespace {
+
+struct Clause {
+  Span span;
+  std::vector<const Hit*> hits;
+  std::vector<const Quote*> quotes;
+  bool inherits_add = false;  // "... and the music": the verb of the clause before
+
+  const Hit* first(Cue cue) const {
+    for (const Hit* h : hits)
+      if (h->cue == cue) return h;
+    return nullptr;
+  }
+  bool has(Cue cue) const { return first(cue) != nullptr; }
+  template <typename... C>
+  bool has_any(C... cues) const {
+    return (has(cues) || ...);
+  }
+};
+
+bool is_verb(Cue c) {
+  switch (c) {
+    case Cue::route_export:
+    case Cue::route_credits:
+    case Cue::route_status:
+    case Cue::route_upload:
+    case Cue::ask_help:
+    case Cue::undo:
+    case Cue::generate:
+    case Cue::animate:
+    case Cue::add:
+    case Cue::remove:
+    case Cue::trim:
+    case Cue::move:
+    case Cue::swap:
+    case Cue::set:
+    case Cue::mute:
+    case Cue::unmute: return true;
+    default: return false;
+  }
+}
+
+bool is_object(Cue c) {
+  switch (c) {
+    case Cue::music:
+    case Cue::title:
+    case Cue::caption:
+    case Cue::text:
+    case Cue::clip:
+    case Cue::image:
+    case Cue::library_name:
+    case Cue::file_name: return true;
+    default: return false;
+  }
+}
+
+Clause make_clause(Span span, const std::vector<Hit>& hits, const MessageText& text) {
+  Clause c{span, {}, {}};
+  for (const Hit& h : hits)
+    if (h.cue != Cue::separator && h.span.begin >= span.begin && h.span.end <= span.end)
+      c.hits.push_back(&h);
+  for (const Quote& q : text.quotes())
+    if (q.span.begin >= span.begin && q.span.end <= span.end) c.quotes.push_back(&q);
+  return c;
+}
+
+// "video" and "clip" frame a request; "shot" or "footage" describe the picture.
+bool generic_clip_noun(const MessageText& text, Span span) {
+  std::string_view w = std::string_view(text.norm()).substr(span.begin, span.end - span.begin);
+  for (std::string_view n : {"video", "videos", "clip", "clips", "video clip", "视频", "短片", "片段"})
+    if (w == n) return true;
+  return false;
+}
+
+// A generation request: a generate or animate verb, or "video of ..." without an edit verb.
+const Hit* generation_cue(const Clause& c) {
+  if (const Hit* h = c.first(Cue::generate)) return h;
+  if (const Hit* h = c.first(Cue::animate)) return h;
+  if (c.has_any(Cue::remove, Cue::trim, Cue::move, Cue::swap, Cue::undo)) return nullptr;
+  for (const Hit* h : c.hits)
+    if (h->cue == Cue::subject && h->span.end - h->span.begin > 1) return h;
+  return nullptr;
+}
+
+// Splits at separators into parts that each carry a verb; a part without one joins the
+// part before it, unless it names an object right after the separator ("and the
+// music"), which then repeats the verb before it.
+std::vector<Clause> split_clauses(const std::vector<Hit>& hits, const MessageText& text) {
+  Span whole{0, text.norm().size()};
+  Clause all = make_clause(whole, hits, text);
+  if (generation_cue(all)) return {all};
+  std::vector<Span> parts;
+  size_t start = 0;
+  for (const Hit& h : hits) {
+    if (h.cue != Cue::separator) continue;
+    parts.push_back({start, h.span.begin});
+    start = h.span.end;
+  }
+  parts.push_back({start, whole.end});
+  std::vector<Clause> out;
+  for (const Span& p : parts) {
+    Clause c = make_clause(p, hits, text);
+    bool verb = std::any_of(c.hits.begin(), c.hits.end(), [](const Hit* h) { return is_verb(h->cue); });
+    bool object_first = !c.hits.empty() && is_object(c.hits.front()->cue);
+    if (out.empty() || verb) {
+      out.push_back(std::move(c));
+    } else if (object_first && out.back().has(Cue::add)) {
+      c.inherits_add = true;
+      out.push_back(std::move(c));
+    } else {
+      Span merged{out.back().span.begin, p.end};
+      bool inherits = out.back().inherits_add;
+      out.back() = make_clause(merged, hits, text);
+      out.back().inherits_add = inherits;
+    }
+  }
+  return out;
+}
+
+// ---- parameters ----------------------------------------------------------------------
+
+TargetKind noun_kind(std::string_view noun) {
+  static constexpr std::pair<std::string_view, TargetKind> kNouns[] = {
+      {"clip", TargetKind::clip},     {"video", TargetKind::clip},   {"segment", TargetKind::clip},
+      {"shot", TargetKind::clip},     {"scene", TargetKind::clip},   {"image", TargetKind::clip},
+      {"photo", TargetKind::clip},    {"picture", TargetKind::clip}, {"title", TargetKind::title},
+      {"caption", TargetKind::text},  {"text", TargetKind::text},    {"片段", TargetKind::clip},
+      {"视频", TargetKind::clip},     {"镜头", TargetKind::clip},    {"图片", TargetKind::clip},
+      {"照片", TargetKind::clip},     {"标题", TargetKind::title},   {"字幕", TargetKind::text},
+      {"文字", TargetKind::text},     {"音乐", TargetKind::music},
+  };
+  for (const auto& [n, k] : kNouns)
+    if (noun.substr(0, n.size()) == n) return k;
+  return TargetKind::any;
+}
+
+bool audio_file(std::string_view name) {
+  for (std::string_view ext : {".mp3", ".wav", ".m4a", ".aac"}) {
+    if (name.size() < ext.size()) continue;
+    std::string tail(name.substr(name.size() - ext.size()));
+    for (char& ch : tail)
+      if (ch >= 'A' && ch <= 'Z') ch = char(ch - 'A' + 'a');
+    if (tail == ext) return true;
+  }
+  return false;
+}
+
+int ordinal_value(const Hit& h) {
+  if (h.value == "last") return -1;
+  try {
+    return std::max(0, std::stoi(h.value));
+  } catch (...) {
+    return 0;
+  }
+}
+
+int clamp_ordinal(double v) { return v < 1 ? 0 : v > 100000 ? 100000 : int(v); }
+
+Target target_of(const Clause& c, std::span<const MediaItem> library) {
+  Target t;
+  auto set_kind = [&](TargetKind k) {
+    if (t.kind == TargetKind::any) t.kind = k;
+  };
+  for (const Hit* h : c.hits) {
+    switch (h->cue) {
+      case Cue::music: set_kind(TargetKind::music); break;
+      case Cue::title: set_kind(TargetKind::title); break;
+      case Cue::caption:
+      case Cue::text: set_kind(TargetKind::text); break;
+      case Cue::clip:
+      case Cue::image: set_kind(TargetKind::clip); break;
+      case Cue::library_name:
+        if (const MediaItem* m = media_by_id(library, h->value)) {
+          set_kind(m->kind == MediaKind::audio ? TargetKind::music : TargetKind::clip);
+          if (t.name.empty()) t.name = m->name;
+        }
+        break;
+      case Cue::file_name:
+        set_kind(audio_file(h->value) ? TargetKind::music : TargetKind::clip);
+        if (t.name.empty()) t.name = h->value;
+        break;
+      case Cue::ordinal:
+        if (!t.ordinal) t.ordinal = ordinal_value(*h);
+        break;
+      case Cue::ordinal_pair:
+        if (!t.ordinal) t.ordinal = clamp_ordinal(h->a);
+        set_kind(noun_kind(h->value));
+        break;
+      default: break;
+    }
+  }
+  if (!c.quotes.empty() && t.name.empty()) t.name = c.quotes.front()->text;
+  return t;
+}
+
+MediaRef media_of(const Clause& c, std::span<const MediaItem> library) {
+  MediaRef ref;
+  if (const Hit* h = c.first(Cue::library_name)) {
+    if (const MediaItem* m = media_by_id(library, h->value)) return {m->id, m->name};
+  }
+  if (const Hit* h = c.first(Cue::file_name)) {
+    ref.name = h->value;
+    if (const MediaItem* m = media_named(library, h->value)) ref.id = m->id;
+  }
+  return ref;
+}
+
+int64_t ms(double v) { return int64_t(v + 0.5); }
+
+std::optional<timeline::TextPosition> position_of(const Clause& c) {
+  if (const Hit* h = c.first(Cue::position)) return timeline::text_position_parse(h->value);
+  return std::nullopt;
+}
+
+// ---- the generation prompt -----------------------------------------------------------
+
+bool removed_from_prompt(Cue c) {
+  switch (c) {
+    case Cue::generate:
+    case Cue::animate:
+    case Cue::subject:
+    case Cue::filler:
+    case Cue::uploaded:
+    case Cue::image:
+    case Cue::aspect:
+    case Cue::resolution:
+    case Cue::seed:
+    case Cue::time_length:
+    case Cue::time_range:
+    case Cue::time_first:
+    case Cue::time_last:
+    case Cue::time_at:
+    case Cue::time_to:
+    case Cue::file_name:
+    case Cue::library_name:
+    case Cue::add:
+    case Cue::set: return true;
+    default: return false;
+  }
+}
+
+bool is_space_or_punct(std::string_view s) {
+  static constexpr std::string_view kPunct[] = {" ", ",", ".", ";", ":", "!", "?", "-",
+                                                "，", "。", "；", "：", "！", "？", "、"};
+  for (auto p : kPunct)
+    if (s == p) return true;
+  return false;
+}
+
+std::string trim_words(std::string s) {
+  static constexpr std::string_view kLeading[] = {"of ", "about ", "showing ", "where ", "with ",
+                                                  "and ", "的", "关于", "是"};
+  static constexpr std::string_view kTrailing[] = {
+      " in", " with", " at", " of", " for", " and", " as", " on", " using", " the", " a",
+      " an", " that", " is", " lasting", " long", " video", " clip", "的", "一段", "一个"};
+  auto strip_edges = [](std::string& t) {
+    bool changed = true;
+    while (changed && !t.empty()) {
+      changed = false;
+      for (size_t n : {size_t(3), size_t(1)}) {
+        if (t.size() >= n && is_space_or_punct(std::string_view(t).substr(0, n))) {
+          t.erase(0, n);
+          changed = true;
+        }
+        if (t.size() >= n && is_space_or_punct(std::string_view(t).substr(t.size() - n))) {
+          t.erase(t.size() - n);
+          changed = true;
+        }
+      }
+    }
+  };
+  auto lower_prefix = [](const std::string& t, std::string_view p) {
+    if (t.size() < p.size()) return false;
+    for (size_t i = 0; i < p.size(); ++i) {
+      char ch = t[i];
+      if (ch >= 'A' && ch <= 'Z') ch = char(ch - 'A' + 'a');
+      if (ch != p[i]) return false;
+    }
+    return true;
+  };
+  bool changed = true;
+  while (changed) {
+    changed = false;
+    strip_edges(s);
+    for (auto p : kLeading)
+      if (lower_prefix(s, p)) {
+        s.erase(0, p.size());
+        changed = true;
+      }
+    for (auto p : kTrailing) {
+      if (s.size() >= p.size() && s.compare(s.size() - p.size(), p.size(), p) == 0) {
+        s.erase(s.size() - p.size());
+        changed = true;
+      }
+    }
+  }
+  return s;
+}
+
+// Collapses runs of spaces and removes spaces before commas; drops empty list items.
+std::string tidy(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == ' ' && (out.empty() || out.back() == ' ')) continue;
+    if ((c == ',' || c == '.') && !out.empty() && out.back() == ' ') out.pop_back();
+    if (c == ',' && !out.empty() && out.back() == ',') continue;
+    out += c;
+  }
+  return out;
+}
+
+std::string prompt_of(const Clause& c, const MessageText& text, std::vector<std::string>& styles_before) {
+  if (!c.quotes.empty()) return c.quotes.front()->text;
+  size_t begin = c.span.begin;
+  if (const Hit* s = c.first(Cue::subject)) begin = s->span.end;
+  std::vector<Span> cut;
+  for (const Hit* h : c.hits) {
+    if (h->span.end <= begin) {
+      if (h->cue == Cue::style) styles_before.push_back(text.original_slice(h->span));
+      continue;
+    }
+    if (removed_from_prompt(h->cue) || (h->cue == Cue::clip && generic_clip_noun(text, h->span)))
+      cut.push_back(h->span);
+  }
+  std::string out;
+  size_t pos = begin;
+  for (const Span& s : cut) {
+    if (s.begin > pos) out += text.original_slice({pos, s.begin});
+    out += ' ';
+    pos = std::max(pos, s.end);
+  }
+  if (c.span.end > pos) out += text.original_slice({pos, c.span.end});
+  return trim_words(tidy(out));
+}
+
+// ---- intents ---------------------------------------------------------------------------
+
+Action generate_action(const Clause& c, const MessageText& text, std::span<const MediaItem> library) {
+  GenerateParams g;
+  std::vector<std::string> styles_before;
+  g.prompt = prompt_of(c, text, styles_before);
+  for (const auto& s : styles_before) g.prompt += (g.prompt.empty() ? "" : ", ") + s;
+  if (const Hit* h = c.first(Cue::time_length)) g.seconds = int64_t(h->a / 1000.0 + 0.5);
+  if (const Hit* h = c.first(Cue::aspect)) g.aspect = h->value;
+  if (const Hit* h = c.first(Cue::resolution)) g.resolution = h->value;
+  if (const Hit* h = c.first(Cue::seed)) g.seed = int64_t(h->a);
+  for (const Hit* h : c.hits)
+    if (h->cue == Cue::style && std::find(g.styles.begin(), g.styles.end(), h->value) == g.styles.end())
+      g.styles.push_back(h->value);
+  g.animate = c.has(Cue::animate);
+  if (g.animate) g.image = media_of(c, library);
+  return {g};
+}
+
+Action add_text_action(const Clause& c, const MessageText& text) {
+  AddTextParams t;
+  if (!c.quotes.empty()) {
+    t.text = c.quotes.front()->text;
+  } else if (const Hit* intro = c.first(Cue::text_intro)) {
+    size_t end = c.span.end;
+    for (const Hit* h : c.hits)
+      if (h->span.begin >= intro->span.end && h->cue != Cue::filler) {
+        end = h->span.begin;
+        break;
+      }
+    t.text = trim_words(tidy(text.original_slice({intro->span.end, end})));
+  }
+  t.role = c.has(Cue::title) ? TextRole::title
+           : c.has_any(Cue::caption, Cue::text) ? TextRole::caption
+                                                : TextRole::title;
+  t.position = position_of(c);
+  if (const Hit* h = c.first(Cue::time_range)) {
+    t.start_ms = ms(h->a);
+    t.end_ms = ms(h->b);
+  } else if (const Hit* h = c.first(Cue::time_first)) {
+    t.start_ms = 0;
+    t.end_ms = ms(h->a);
+  } else {
+    if (const Hit* h = c.first(Cue::time_at)) t.start_ms = ms(h->a);
+    if (const Hit* h = c.first(Cue::time_length)) t.end_ms = t.start_ms + ms(h->a);
+    if (const Hit* h = c.first(Cue::time_to)) t.end_ms = ms(h->a);
+  }
+  return {t};
+}
+
+Action trim_action(const Clause& c, std::span<const MediaItem> library) {
+  TrimParams t;
+  t.target = target_of(c, library);
+  if (t.target.kind == TargetKind::any) t.target.kind = TargetKind::clip;
+  if (const Hit* h = c.first(Cue::time_first)) t.cut_start_ms = ms(h->a);
+  if (const Hit* h = c.first(Cue::time_last)) t.cut_end_ms = ms(h->a);
+  if (const Hit* h = c.first(Cue::time_to)) t.duration_ms = ms(h->a);
+  else if (const Hit* h2 = c.first(Cue::time_length); h2 && !t.cut_start_ms && !t.cut_end_ms)
+    t.duration_ms = ms(h2->a);
+  return {t};
+}
+
+Action move_action(const Clause& c, std::span<const MediaItem> library) {
+  MoveParams m;
+  m.target = target_of(c, library);
+  for (Cue cue : {Cue::time_to, Cue::time_at, Cue::time_length})
+    if (const Hit* h = c.first(cue)) {
+      m.start_ms = ms(h->a);
+      break;
+    }
+  if (const Hit* h = c.first(Cue::time_range)) m.start_ms = ms(h->a);
+  if (const Hit* h = c.first(Cue::place)) m.to_index = h->value == "start" ? 1 : -1;
+  return {m};
+}
+
+Action swap_action(const Clause& c, std::span<const MediaItem> library) {
+  SwapParams s;
+  Target base = target_of(c, library);
+  if (base.kind == TargetKind::any) base.kind = TargetKind::clip;
+  base.name.clear();
+  std::vector<int> ordinals;
+  for (const Hit* h : c.hits) {
+    if (h->cue == Cue::ordinal) ordinals.push_back(ordinal_value(*h));
+    if (h->cue == Cue::ordinal_pair) {
+      ordinals.push_back(clamp_ordinal(h->a));
+      if (h->b > 0) ordinals.push_back(clamp_ordinal(h->b));
+    }
+  }
+  s.a = s.b = base;
+  s.a.ordinal = ordinals.size() > 0 ? ordinals[0] : 0;
+  s.b.ordinal = ordinals.size() > 1 ? ordinals[1] : 0;
+  return {s};
+}
+
+Action volume_action(const Clause& c, std::span<const MediaItem> library) {
+  SetVolumeParams v;
+  v.target = target_of(c, library);
+  if (c.has(Cue::unmute)) v.volume = 1.0;
+  else if (c.has(Cue::mute)) v.volume = 0.0;
+  else if (const Hit* h = c.first(Cue::percent)) v.volume = h->a / 100.0;
+  return {v};
+}
+
+Action decide(const Clause& c, const MessageText& text, std::span<const MediaItem> library) {
+  // The hosted service's routing table comes first, unless a generation request names
+  // the routing word later ("generate a video of a download bar").
+  const Hit* gen = generation_cue(c);
+  auto routed = [&](Cue cue) {
+    const Hit* h = c.first(cue);
+    return h && !(gen && gen->span.begin < h->span.begin);
+  };
+  if (c.has(Cue::ask_help) && !gen) return {HelpParams{true}};
+  if (routed(Cue::route_export)) return {ExportParams{}};
+  if (routed(Cue::route_credits)) return {CreditsParams{}};
+  if (routed(Cue::route_status)) return {StatusParams{}};
+  if (routed(Cue::route_upload)) return {UploadHelpParams{}};
+  if (c.has(Cue::undo)) return {UndoParams{}};
+  if (gen) return generate_action(c, text, library);
+  if (c.has(Cue::remove)) return {RemoveParams{target_of(c, library)}};
+  if (c.has(Cue::swap)) return swap_action(c, library);
+  if (c.has(Cue::trim)) return trim_action(c, library);
+  if (c.has_any(Cue::mute, Cue::unmute)) return volume_action(c, library);
+  if (c.has(Cue::move)) return move_action(c, library);
+  bool adds = c.has(Cue::add) || c.inherits_add;
+  bool adds_object = adds && c.has_any(Cue::music, Cue::title, Cue::caption, Cue::text,
+                                       Cue::clip, Cue::image, Cue::library_name, Cue::file_name);
+  if (c.has_any(Cue::volume, Cue::percent) && !adds_object) return volume_action(c, library);
+  if (const Hit* h = c.first(Cue::aspect); h && !adds_object) return {SetAspectParams{h->value}};
+  if (c.has_any(Cue::title, Cue::caption, Cue::text) ||
+      (!c.quotes.empty() && (adds || c.has(Cue::position))) || c.has(Cue::text_intro))
+    return add_text_action(c, text);
+  Target t = target_of(c, library);
+  if (c.has(Cue::music) || t.kind == TargetKind::music) {
+    AddMusicParams m;
+    m.media = media_of(c, library);
+    if (const Hit* h = c.first(Cue::percent)) m.volume = h->a / 100.0;
+    return {m};
+  }
+  if (adds && (t.kind == TargetKind::clip)) {
+    AddClipParams a;
+    a.media = media_of(c, library);
+    if (a.media.id.empty() && a.media.name.empty())
+      a.media_kind = c.has(Cue::image) ? MediaKind::image
+                     : c.has(Cue::clip) ? std::optional(MediaKind::video)
+                                        : std::nullopt;
+    if (const Hit* h = c.first(Cue::time_at)) a.start_ms = ms(h->a);
+    if (const Hit* h = c.first(Cue::time_length)) a.duration_ms = ms(h->a);
+    return {a};
+  }
+  if (const Hit* h = c.first(Cue::aspect)) return {SetAspectParams{h->value}};
+  return {HelpParams{false}};
+}
+
+}  // namespace
+
+Plan parse_message(std::string_view message, const ParseContext& context) {
+  Plan plan;
+  plan.language = detect_language(message, context.session_language);
+  MessageText text(message);
+  std::vector<Hit> hits = lexicon_scan(text, context.library);
+  std::vector<Clause> clauses = split_clauses(hits, text);
+  for (const Clause& c : clauses) plan.actions.push_back(decide(c, text, context.library));
+  bool any_help = std::any_of(plan.actions.begin(), plan.actions.end(), [](const Action& a) {
+    return a.kind() == ActionKind::help;
+  });
+  if (plan.actions.size() > 1 && any_help) {
+    Clause all = make_clause({0, text.norm().size()}, hits, text);
+    plan.actions = {decide(all, text, context.library)};
+  }
+  if (plan.actions.empty()) plan.actions.push_back({HelpParams{false}});
+  return plan;
+}
+
+}  // namespace kino::agent
