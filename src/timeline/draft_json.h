@@ -5,6 +5,7 @@
 // \"fill\""). Rules on values (ranges, overlaps, limits) are draft_validate's job.
 #include <string_view>
 
+#include "core/error.h"
 #include "core/json.h"
 #include "timeline/draft.h"
 

@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/error.h"
 #include "timeline/draft.h"
 #include "timeline/validate.h"
 

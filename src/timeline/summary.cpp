@@ -33,7 +33,12 @@ std::string file_name(const std::string& source) {
 }
 
 std::string segment_label(const Segment& s, TrackType type) {
-  if (type == TrackType::text) return "\"" + shorten(s.text) + "\"";
+  if (type == TrackType::text) {
+    std::string out(1, '"');
+    out += shorten(s.text);
+    out += '"';
+    return out;
+  }
   return shorten(s.name.empty() ? file_name(s.source) : s.name);
 }
 
@@ -53,8 +58,9 @@ std::string volume_note(const Track& t) {
   for (const auto& s : t.segments) percents.insert(std::llround(t.volume * s.volume * 100));
   if (percents.empty()) return "";
   int64_t lo = *percents.begin(), hi = *percents.rbegin();
-  if (lo == hi) return lo == 100 ? "" : ", " + std::to_string(lo) + "%";
-  return ", " + std::to_string(lo) + "-" + std::to_string(hi) + "%";
+  std::string out = ", " + std::to_string(lo);
+  if (lo == hi) return lo == 100 ? "" : out + "%";
+  return out + "-" + std::to_string(hi) + "%";
 }
 
 std::string track_summary(const Track& t, int nth_of_type) {
@@ -89,7 +95,10 @@ std::string summary_seconds(int64_t ms) {
   std::string out = tenths < 0 ? "-" : "";
   uint64_t mag = uint64_t(tenths < 0 ? -tenths : tenths);
   out += std::to_string(mag / 10);
-  if (mag % 10) out += "." + std::to_string(mag % 10);
+  if (mag % 10) {
+    out += '.';
+    out += char('0' + mag % 10);
+  }
   return out;
 }
 
@@ -102,7 +111,10 @@ std::string draft_summary(const Draft& draft) {
   for (size_t i = 0; i < n; ++i) {
     const Track& t = draft.tracks[i];
     int& nth = seen[static_cast<int>(t.type) & 7];
-    out += " " + std::to_string(i + 1) + ". " + track_summary(t, nth);
+    out += ' ';
+    out += std::to_string(i + 1);
+    out += ". ";
+    out += track_summary(t, nth);
     ++nth;
   }
   return out;

@@ -4,6 +4,7 @@
 // made (parsed, built in code, edited). Renders and edits validate before they act.
 #include <cstdint>
 
+#include "core/error.h"
 #include "timeline/draft.h"
 
 namespace kino::timeline {
