@@ -104,7 +104,8 @@ void SwsConverter::convert(const PictureView& src_in, Frame& dst, int sws_flags)
              std::string(pixel_format_name(dst.format())));
   const int details[4] = {src_yuv ? src_matrix : SWS_CS_ITU709, src_yuv ? int(src_full) : 1,
                           SWS_CS_ITU709, dst_yuv ? 0 : 1};
-  if (std::memcmp(details, details_, sizeof(details)) != 0) {
+  // RGB to RGB needs no tables (and setting them would leave swscale's exact paths).
+  if ((src_yuv || dst_yuv) && std::memcmp(details, details_, sizeof(details)) != 0) {
     sws_setColorspaceDetails(ctx, sws_getCoefficients(details[0]), details[1],
                              sws_getCoefficients(details[2]), details[3], 0, 1 << 16, 1 << 16);
     std::memcpy(details_, details, sizeof(details));

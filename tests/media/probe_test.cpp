@@ -171,6 +171,43 @@ TEST(Probe, AnimatedWebp) {
   EXPECT_EQ(f.row(0, 45)[4 * 80 + 3], 255);  // opaque canvas
 }
 
+// A half-transparent background with a moving opaque box: libwebp stores frames 2..5 as
+// small rectangles over the previous canvas, which the decoder must compose.
+TEST(Probe, AnimatedWebpWithAlphaComposesSubFrames) {
+  TestDir dir("webp-alpha");
+  const auto path = dir / "box.webp";
+  kino::testing::ffmpeg_make(
+      "-f lavfi -i 'color=c=blue@0.5:s=64x48:r=5:d=1,format=rgba[bg];"
+      "color=c=red:s=10x10:r=5:d=1,format=rgba[box];[bg][box]overlay=x=4+t*50:y=10' "
+      "-lossless 1 -loop 0",
+      path);
+  const MediaInfo info = probe(path);
+  EXPECT_TRUE(info.animated);
+  EXPECT_EQ(info.frame_count, 5);
+  VideoDecoder dec(path, {.format = PixelFormat::rgba});
+  Frame f;
+  int64_t pts = 0;
+  auto near = [](const uint8_t* p, int r, int g, int b, int a) {
+    return std::abs(p[0] - r) <= 2 && std::abs(p[1] - g) <= 2 && std::abs(p[2] - b) <= 2 &&
+           std::abs(p[3] - a) <= 2;
+  };
+  for (int n = 0; n < 5; ++n) {
+    ASSERT_TRUE(dec.read(f, &pts));
+    EXPECT_EQ(pts, n * 200);
+    EXPECT_TRUE(near(f.row(0, 40) + 4 * 60, 0, 0, 255, 128)) << "background, frame " << n;
+    EXPECT_TRUE(near(f.row(0, 15) + 4 * (4 + n * 10 + 5), 255, 0, 0, 255)) << "box, frame " << n;
+    if (n > 0) {  // where the box was a frame ago, the background is back
+      EXPECT_TRUE(near(f.row(0, 15) + 4 * (4 + (n - 1) * 10 + 2), 0, 0, 255, 128))
+          << "trail, frame " << n;
+    }
+  }
+  EXPECT_FALSE(dec.read(f));
+  dec.seek(500);
+  ASSERT_TRUE(dec.read(f, &pts));
+  EXPECT_EQ(pts, 600);
+  EXPECT_TRUE(near(f.row(0, 15) + 4 * (4 + 3 * 10 + 5), 255, 0, 0, 255));
+}
+
 TEST(Probe, MkvWithWebmCodecsIsStillMkv) {
   TestDir dir("probe-mkv-vp9");
   const auto path = dir / "vp9.mkv";
