@@ -119,7 +119,8 @@ TextGlyphBitmap scale_color(const TextGlyphBitmap& in, double scale) {
     uint8_t* d = out.pixels.data() + size_t(y) * size_t(out.width) * 4;
     for (int x = 0; x < out.width * 4; ++x) {
       float v = 0;
-      for (const Tap& t : ty[size_t(y)]) v += t.w * mid[(size_t(t.src) * size_t(out.width)) * 4 + x];
+      for (const Tap& t : ty[size_t(y)])
+        v += t.w * mid[(size_t(t.src) * size_t(out.width)) * 4 + x];
       d[x] = uint8_t(std::clamp(std::lround(v), 0L, 255L));
     }
   }
@@ -200,10 +201,12 @@ TextFonts::~TextFonts() {
   FT_Done_FreeType(library_);
 }
 
-void TextFonts::set_size(double px) { size_px_ = px; }
+void TextFonts::set_size(double px) {
+  size_px_ = px;
+}
 
 TextFonts::Chain& TextFonts::chain(const std::string& family, bool bold, bool cjk) {
-  const std::string key = family + (bold ? "\x1f" "b" : "\x1f" "r") + (cjk ? "c" : "l");
+  const std::string key = family + '\x1f' + (bold ? 'b' : 'r') + (cjk ? 'c' : 'l');
   if (auto it = chains_.find(key); it != chains_.end()) return *it->second;
   if (chains_.size() >= kMaxChains) {
     for (auto& [k, c] : chains_)
@@ -273,8 +276,8 @@ TextFace* TextFonts::open_face(const std::string& file, int index, FcCharSet* ch
     return nullptr;
   }
   face->hb = hb_ft_font_create_referenced(ft);
-  hb_ft_font_set_load_flags(face->hb,
-                            FT_LOAD_DEFAULT | FT_LOAD_NO_HINTING | (face->color ? FT_LOAD_COLOR : 0));
+  hb_ft_font_set_load_flags(
+      face->hb, FT_LOAD_DEFAULT | FT_LOAD_NO_HINTING | (face->color ? FT_LOAD_COLOR : 0));
   face->charset = FcCharSetCopy(charset);
   return faces_.emplace(key, std::move(face)).first->second.get();
 }
@@ -315,8 +318,7 @@ TextFont TextFonts::entry_font(ChainEntry& e) {
 
 TextFont TextFonts::font_for(const std::string& family, bool bold, char32_t c, char32_t next) {
   Chain& ch = chain(family, bold, text_is_cjk(c));
-  const bool want_color =
-      next == 0xFE0F || (next != 0xFE0E && text_is_emoji_presentation(c));
+  const bool want_color = next == 0xFE0F || (next != 0xFE0E && text_is_emoji_presentation(c));
   if (want_color) {
     for (auto& e : ch.entries)
       if (e.color && FcCharSetHasChar(e.charset, c))
@@ -360,9 +362,12 @@ std::shared_ptr<const TextGlyphBitmap> TextFonts::glyph(const TextFont& font, ui
   TextFace* face = font.face;
   apply_size(face);
   if (face->color || !face->scalable) phase = 0;
-  const GlyphKey key{face->id, glyph_id, face->size_26_6,
+  const GlyphKey key{face->id,
+                     glyph_id,
+                     face->size_26_6,
                      stroke_px > 0 ? int(std::lround(stroke_px * 64)) : 0,
-                     uint8_t(std::clamp(phase, 0, kSubpixelSteps - 1)), font.embolden};
+                     uint8_t(std::clamp(phase, 0, kSubpixelSteps - 1)),
+                     font.embolden};
   if (auto it = glyphs_.find(key); it != glyphs_.end()) return it->second;
   auto bitmap = std::make_shared<const TextGlyphBitmap>(
       rasterize(font, glyph_id, key.phase, key.stroke_26_6 / 64.0));

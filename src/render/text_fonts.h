@@ -2,15 +2,15 @@
 // Fonts for text overlays (internal to the render module): fontconfig picks faces and
 // the fallback chain, FreeType loads and rasterizes them, HarfBuzz shapes with them.
 // Not thread-safe: one TextFonts per TextRenderer, one TextRenderer per thread.
+#include <fontconfig/fontconfig.h>
+#include <ft2build.h>
+
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
-
-#include <fontconfig/fontconfig.h>
-#include <ft2build.h>
 #include FT_FREETYPE_H
 #include FT_STROKER_H
 #include <hb.h>
@@ -24,9 +24,9 @@ struct TextFace {
   hb_font_t* hb = nullptr;
   FcCharSet* charset = nullptr;  // owned reference
   bool scalable = true;
-  bool color = false;    // has colour glyphs (CBDT/sbix bitmaps or COLR layers)
-  int size_26_6 = 0;     // the pixel size currently set on `ft`, 26.6
-  double scale = 1.0;    // bitmap-only faces: requested size / selected strike's ppem
+  bool color = false;  // has colour glyphs (CBDT/sbix bitmaps or COLR layers)
+  int size_26_6 = 0;   // the pixel size currently set on `ft`, 26.6
+  double scale = 1.0;  // bitmap-only faces: requested size / selected strike's ppem
 };
 
 // What a run of text is shaped and drawn with.
@@ -48,9 +48,9 @@ struct TextGlyphBitmap {
 
 class TextFonts {
  public:
-  static constexpr int kSubpixelSteps = 4;       // horizontal glyph phases
-  static constexpr size_t kMaxChainFaces = 48;   // fallback faces considered per chain
-  static constexpr size_t kMaxChains = 64;       // family/weight lists kept; cleared when over
+  static constexpr int kSubpixelSteps = 4;          // horizontal glyph phases
+  static constexpr size_t kMaxChainFaces = 48;      // fallback faces considered per chain
+  static constexpr size_t kMaxChains = 64;          // family/weight lists kept; cleared when over
   static constexpr size_t kCacheBytes = 48u << 20;  // glyph cache budget; cleared when over
   static constexpr const char* kCjkLang = "zh-cn";  // Han/kana prefer this language's face
 
@@ -81,8 +81,8 @@ class TextFonts {
   // The glyph's coverage (or colour) bitmap at size() and horizontal phase
   // (0..kSubpixelSteps-1). stroke_px > 0 gives the glyph grown by that radius (the
   // area an outline covers, fill included) as coverage, also for colour glyphs.
-  std::shared_ptr<const TextGlyphBitmap> glyph(const TextFont& font, uint32_t glyph_id,
-                                               int phase, double stroke_px);
+  std::shared_ptr<const TextGlyphBitmap> glyph(const TextFont& font, uint32_t glyph_id, int phase,
+                                               double stroke_px);
 
  private:
   struct ChainEntry {

@@ -34,8 +34,8 @@ class Shaper {
   void shape(std::u32string_view para, size_t begin, size_t end, const TextFont& font,
              double extra_advance, Fn&& fn) {
     hb_buffer_clear_contents(buf_);
-    hb_buffer_add_codepoints(buf_, reinterpret_cast<const uint32_t*>(para.data()),
-                             int(para.size()), unsigned(begin), int(end - begin));
+    hb_buffer_add_codepoints(buf_, reinterpret_cast<const uint32_t*>(para.data()), int(para.size()),
+                             unsigned(begin), int(end - begin));
     hb_buffer_guess_segment_properties(buf_);
     hb_shape(font.face->hb, buf_, nullptr, 0);
     unsigned n = 0;

@@ -33,9 +33,9 @@ struct TextLayout {
 struct TextLayoutParams {
   std::string family = "sans-serif";
   bool bold = false;
-  double size = 64;          // em size, pixels
-  double max_width = 0;      // wrap width in pixels; <= 0: no wrapping
-  double line_spacing = 1.2; // line height as a multiple of size
+  double size = 64;           // em size, pixels
+  double max_width = 0;       // wrap width in pixels; <= 0: no wrapping
+  double line_spacing = 1.2;  // line height as a multiple of size
 };
 
 // Lays out decoded text ("\n" separates paragraphs). Sets fonts' size to params.size.

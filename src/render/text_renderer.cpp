@@ -13,9 +13,9 @@
 namespace kino::render {
 namespace {
 
-constexpr double kLineSpacing = 1.2;   // line height / size
-constexpr double kSafeMargin = 0.05;   // title-safe margin, fraction of each side
-constexpr double kBottomEdge = 0.85;   // bottom preset: block bottom, fraction of height
+constexpr double kLineSpacing = 1.2;  // line height / size
+constexpr double kSafeMargin = 0.05;  // title-safe margin, fraction of each side
+constexpr double kBottomEdge = 0.85;  // bottom preset: block bottom, fraction of height
 
 struct Rect {
   int x0 = 0, y0 = 0, x1 = 0, y1 = 0;  // half-open
@@ -125,8 +125,7 @@ struct RoundedRect {
   double cx, cy, hx, hy, radius;
   float coverage(double px, double py) const {
     const double qx = std::abs(px - cx) - (hx - radius), qy = std::abs(py - cy) - (hy - radius);
-    const double d = (qx <= 0 || qy <= 0) ? std::max(qx, qy) - radius
-                                          : std::hypot(qx, qy) - radius;
+    const double d = (qx <= 0 || qy <= 0) ? std::max(qx, qy) - radius : std::hypot(qx, qy) - radius;
     return float(std::clamp(0.5 - d, 0.0, 1.0));
   }
 };
@@ -142,8 +141,8 @@ Rect bitmap_rect(const TextGlyphBitmap* b, int x, int y) {
 }
 
 // Adds a coverage bitmap into a coverage plane (saturating), clipped to the plane.
-void add_coverage(std::vector<uint8_t>& plane, const Rect& area, const TextGlyphBitmap& b,
-                  int x, int y) {
+void add_coverage(std::vector<uint8_t>& plane, const Rect& area, const TextGlyphBitmap& b, int x,
+                  int y) {
   const Rect r = bitmap_rect(&b, x, y).intersect(area);
   const int w = area.width();
   for (int cy = r.y0; cy < r.y1; ++cy) {
@@ -233,7 +232,8 @@ TextImage TextRenderer::render(const std::string& utf8, const timeline::TextStyl
   bool any_color = false;
   for (size_t j = 0; j < layout.lines.size(); ++j) {
     const TextLine& line = layout.lines[j];
-    const double base = std::floor(by + pad + double(j) * layout.line_height + layout.baseline + 0.5);
+    const double base =
+        std::floor(by + pad + double(j) * layout.line_height + layout.baseline + 0.5);
     if (base < -reach || base > H + reach) continue;
     double lx = bx + pad;
     if (style.align == timeline::TextAlign::center) lx += (layout.width - line.width) / 2;
@@ -242,8 +242,8 @@ TextImage TextRenderer::render(const std::string& utf8, const timeline::TextStyl
       const double gx = lx + g.x;
       if (gx < -reach || gx > W + reach) continue;
       const double ix = std::floor(gx);
-      const int phase = std::min(TextFonts::kSubpixelSteps - 1,
-                                 int((gx - ix) * TextFonts::kSubpixelSteps));
+      const int phase =
+          std::min(TextFonts::kSubpixelSteps - 1, int((gx - ix) * TextFonts::kSubpixelSteps));
       PlacedGlyph p;
       p.x = int(ix);
       p.y = int(base + std::lround(g.y));
@@ -314,7 +314,8 @@ TextImage TextRenderer::render(const std::string& utf8, const timeline::TextStyl
       if (!shadow.empty()) p.over(shadow_color, shadow[i]);
       if (!stroke.empty()) p.over(outline_color, stroke[i] * k255);
       p.over(fill_color, fill[i] * k255);
-      if (!color.empty()) p.over({color[4 * i], color[4 * i + 1], color[4 * i + 2], color[4 * i + 3]}, 1);
+      if (!color.empty())
+        p.over({color[4 * i], color[4 * i + 1], color[4 * i + 2], color[4 * i + 3]}, 1);
       uint8_t* px = row + 4 * x;
       if (p.a <= 0) {
         px[0] = px[1] = px[2] = px[3] = 0;

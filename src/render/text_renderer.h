@@ -29,11 +29,11 @@ struct TextImage {
 
 // Limits on what render() accepts; beyond them it throws Error(bad_request).
 struct TextLimits {
-  static constexpr size_t kMaxBytes = 64 * 1024;    // UTF-8 text length
-  static constexpr double kMaxSize = 1000;          // style.size, pixels
-  static constexpr double kMaxOutline = 100;        // style.outline, pixels
-  static constexpr int kMaxCanvas = 8192;           // canvas width and height, pixels
-  static constexpr size_t kMaxFontName = 256;       // style.font length
+  static constexpr size_t kMaxBytes = 64 * 1024;  // UTF-8 text length
+  static constexpr double kMaxSize = 1000;        // style.size, pixels
+  static constexpr double kMaxOutline = 100;      // style.outline, pixels
+  static constexpr int kMaxCanvas = 8192;         // canvas width and height, pixels
+  static constexpr size_t kMaxFontName = 256;     // style.font length
 };
 
 // One per render thread: not thread-safe. Caches fonts and rasterized glyphs, so reusing

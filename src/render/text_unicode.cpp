@@ -5,7 +5,9 @@ namespace {
 
 constexpr char32_t kReplacement = 0xFFFD;
 
-bool in(char32_t c, char32_t lo, char32_t hi) { return c >= lo && c <= hi; }
+bool in(char32_t c, char32_t lo, char32_t hi) {
+  return c >= lo && c <= hi;
+}
 
 // Appends a decoded code point after the control-character rules.
 void push(std::u32string& out, char32_t c) {
@@ -25,27 +27,18 @@ bool is_letter_like(char32_t c) {
 }
 
 // Closing punctuation a CJK line must not start with.
-bool no_break_before(char32_t c) {
-  switch (c) {
-    case ',': case '.': case '!': case '?': case ':': case ';': case ')': case ']':
-    case '}': case '%': case 0x2019: case 0x201D: case 0x2026: case 0x3001: case 0x3002:
-    case 0x3009: case 0x300B: case 0x300D: case 0x300F: case 0x3011: case 0x3015:
-    case 0x3017: case 0x301C: case 0x30FC: case 0xFF01: case 0xFF09: case 0xFF0C:
-    case 0xFF0E: case 0xFF1A: case 0xFF1B: case 0xFF1F: case 0xFF3D: case 0xFF5D:
-      return true;
-    default: return false;
-  }
-}
-
+constexpr std::u32string_view kNoBreakBefore =
+    U",.!?:;)]}%\u2019\u201D\u2026\u3001\u3002\u3009\u300B\u300D\u300F\u3011\u3015\u3017"
+    U"\u301C\u30FC\uFF01\uFF09\uFF0C\uFF0E\uFF1A\uFF1B\uFF1F\uFF3D\uFF5D";
 // Opening punctuation a CJK line must not end with.
+constexpr std::u32string_view kNoBreakAfter =
+    U"([{\u2018\u201C\u3008\u300A\u300C\u300E\u3010\u3014\u3016\uFF08\uFF3B\uFF5B";
+
+bool no_break_before(char32_t c) {
+  return kNoBreakBefore.find(c) != std::u32string_view::npos;
+}
 bool no_break_after(char32_t c) {
-  switch (c) {
-    case '(': case '[': case '{': case 0x2018: case 0x201C: case 0x3008: case 0x300A:
-    case 0x300C: case 0x300E: case 0x3010: case 0x3014: case 0x3016: case 0xFF08:
-    case 0xFF3B: case 0xFF5B:
-      return true;
-    default: return false;
-  }
+  return kNoBreakAfter.find(c) != std::u32string_view::npos;
 }
 
 }  // namespace
@@ -100,20 +93,20 @@ std::u32string text_decode_utf8(std::string_view s) {
 }
 
 bool text_is_cjk(char32_t c) {
-  return in(c, 0x1100, 0x11FF) ||   // Hangul Jamo
-         in(c, 0x2E80, 0x2FDF) ||   // CJK radicals, Kangxi
-         in(c, 0x3000, 0x303F) ||   // CJK symbols and punctuation
-         in(c, 0x3040, 0x30FF) ||   // Hiragana, Katakana
-         in(c, 0x3100, 0x31FF) ||   // Bopomofo, Hangul compat, Kanbun, Katakana ext
-         in(c, 0x3200, 0x4DBF) ||   // enclosed CJK, compatibility, ext A
-         in(c, 0x4E00, 0x9FFF) ||   // unified ideographs
-         in(c, 0xA960, 0xA97F) ||   // Hangul Jamo ext A
-         in(c, 0xAC00, 0xD7FF) ||   // Hangul syllables, Jamo ext B
-         in(c, 0xF900, 0xFAFF) ||   // compatibility ideographs
-         in(c, 0xFE30, 0xFE4F) ||   // CJK compatibility forms
-         in(c, 0xFF00, 0xFF60) ||   // fullwidth forms
-         in(c, 0xFFE0, 0xFFE6) ||   // fullwidth signs
-         in(c, 0x20000, 0x3FFFD);   // ideographs ext B and beyond
+  return in(c, 0x1100, 0x11FF) ||  // Hangul Jamo
+         in(c, 0x2E80, 0x2FDF) ||  // CJK radicals, Kangxi
+         in(c, 0x3000, 0x303F) ||  // CJK symbols and punctuation
+         in(c, 0x3040, 0x30FF) ||  // Hiragana, Katakana
+         in(c, 0x3100, 0x31FF) ||  // Bopomofo, Hangul compat, Kanbun, Katakana ext
+         in(c, 0x3200, 0x4DBF) ||  // enclosed CJK, compatibility, ext A
+         in(c, 0x4E00, 0x9FFF) ||  // unified ideographs
+         in(c, 0xA960, 0xA97F) ||  // Hangul Jamo ext A
+         in(c, 0xAC00, 0xD7FF) ||  // Hangul syllables, Jamo ext B
+         in(c, 0xF900, 0xFAFF) ||  // compatibility ideographs
+         in(c, 0xFE30, 0xFE4F) ||  // CJK compatibility forms
+         in(c, 0xFF00, 0xFF60) ||  // fullwidth forms
+         in(c, 0xFFE0, 0xFFE6) ||  // fullwidth signs
+         in(c, 0x20000, 0x3FFFD);  // ideographs ext B and beyond
 }
 
 bool text_is_emoji_presentation(char32_t c) {
@@ -125,23 +118,19 @@ bool text_is_emoji_presentation(char32_t c) {
            in(c, 0x1F680, 0x1F6FF) || in(c, 0x1F7E0, 0x1F7F0) || in(c, 0x1F90C, 0x1F9FF) ||
            in(c, 0x1FA70, 0x1FAFF);
   }
-  static constexpr char32_t kBmp[] = {
-      0x231A, 0x231B, 0x23E9, 0x23EA, 0x23EB, 0x23EC, 0x23F0, 0x23F3, 0x25FD, 0x25FE,
-      0x2614, 0x2615, 0x2648, 0x2649, 0x264A, 0x264B, 0x264C, 0x264D, 0x264E, 0x264F,
-      0x2650, 0x2651, 0x2652, 0x2653, 0x267F, 0x2693, 0x26A1, 0x26AA, 0x26AB, 0x26BD,
-      0x26BE, 0x26C4, 0x26C5, 0x26CE, 0x26D4, 0x26EA, 0x26F2, 0x26F3, 0x26F5, 0x26FA,
-      0x26FD, 0x2705, 0x270A, 0x270B, 0x2728, 0x274C, 0x274E, 0x2753, 0x2754, 0x2755,
-      0x2757, 0x2795, 0x2796, 0x2797, 0x27B0, 0x27BF, 0x2B1B, 0x2B1C, 0x2B50, 0x2B55};
-  for (char32_t e : kBmp)
-    if (c == e) return true;
-  return false;
+  static constexpr std::u32string_view kBmp =
+      U"\u231A\u231B\u23E9\u23EA\u23EB\u23EC\u23F0\u23F3\u25FD\u25FE\u2614\u2615\u2648"
+      U"\u2649\u264A\u264B\u264C\u264D\u264E\u264F\u2650\u2651\u2652\u2653\u267F\u2693"
+      U"\u26A1\u26AA\u26AB\u26BD\u26BE\u26C4\u26C5\u26CE\u26D4\u26EA\u26F2\u26F3\u26F5"
+      U"\u26FA\u26FD\u2705\u270A\u270B\u2728\u274C\u274E\u2753\u2754\u2755\u2757\u2795"
+      U"\u2796\u2797\u27B0\u27BF\u2B1B\u2B1C\u2B50\u2B55";
+  return kBmp.find(c) != std::u32string_view::npos;
 }
 
 bool text_is_extend(char32_t c) {
   return in(c, 0x0300, 0x036F) || in(c, 0x0483, 0x0489) || in(c, 0x0591, 0x05BD) ||
-         in(c, 0x0610, 0x061A) || in(c, 0x064B, 0x065F) || c == 0x0670 ||
-         in(c, 0x06D6, 0x06DC) || in(c, 0x06DF, 0x06E4) || in(c, 0x0900, 0x0903) ||
-         in(c, 0x093A, 0x093C) ||
+         in(c, 0x0610, 0x061A) || in(c, 0x064B, 0x065F) || c == 0x0670 || in(c, 0x06D6, 0x06DC) ||
+         in(c, 0x06DF, 0x06E4) || in(c, 0x0900, 0x0903) || in(c, 0x093A, 0x093C) ||
          in(c, 0x093E, 0x094F) || in(c, 0x0E31, 0x0E3A) || in(c, 0x0E47, 0x0E4E) ||
          in(c, 0x1AB0, 0x1AFF) || in(c, 0x1DC0, 0x1DFF) || in(c, 0x200C, 0x200D) ||
          in(c, 0x20D0, 0x20FF) || in(c, 0x302A, 0x302F) || in(c, 0x3099, 0x309A) ||
@@ -149,7 +138,9 @@ bool text_is_extend(char32_t c) {
          in(c, 0xE0020, 0xE007F) || in(c, 0xE0100, 0xE01EF);
 }
 
-bool text_is_space(char32_t c) { return c == ' ' || c == 0x3000; }
+bool text_is_space(char32_t c) {
+  return c == ' ' || c == 0x3000;
+}
 
 bool text_can_break(char32_t before, char32_t after) {
   if (text_is_space(after) || text_is_extend(after)) return false;

@@ -31,7 +31,9 @@ struct Box {
   double cy() const { return (y0 + y1) / 2.0; }
 };
 
-const uint8_t* px(const TextImage& t, int x, int y) { return t.image.row(0, y) + 4 * x; }
+const uint8_t* px(const TextImage& t, int x, int y) {
+  return t.image.row(0, y) + 4 * x;
+}
 
 // Bounding box of the drawn pixels of rows [r0, r1), on the canvas.
 Box ink_box(const TextImage& t, int r0 = 0, int r1 = -1) {
@@ -116,24 +118,29 @@ class TextRendererTest : public ::testing::Test {
 };
 
 TEST(TextUnicode, DecodesInvalidUtf8AsReplacementCharacters) {
-  EXPECT_EQ(text_decode_utf8("a\xff" "b"), U"a\uFFFDb");
-  EXPECT_EQ(text_decode_utf8("\xc0\xaf"), U"\uFFFD\uFFFD");      // overlong
-  EXPECT_EQ(text_decode_utf8("x\xe2\x82"), U"x\uFFFD");          // truncated
-  EXPECT_EQ(text_decode_utf8("\xed\xa0\x80"), U"\uFFFD\uFFFD\uFFFD");  // surrogate
+  EXPECT_EQ(text_decode_utf8("a\xff"
+                             "b"),
+            U"a\uFFFDb");
+  EXPECT_EQ(text_decode_utf8("\xc0\xaf"), U"\uFFFD\uFFFD");                      // overlong
+  EXPECT_EQ(text_decode_utf8("x\xe2\x82"), U"x\uFFFD");                          // truncated
+  EXPECT_EQ(text_decode_utf8("\xed\xa0\x80"), U"\uFFFD\uFFFD\uFFFD");            // surrogate
   EXPECT_EQ(text_decode_utf8("\xf4\x90\x80\x80"), U"\uFFFD\uFFFD\uFFFD\uFFFD");  // > U+10FFFF
   EXPECT_EQ(text_decode_utf8("\xe5\x9f\x8e\xf0\x9f\x98\x80"), U"\u57ce\U0001F600");
 }
 
 TEST(TextUnicode, DropsControlsButKeepsNewlines) {
-  EXPECT_EQ(text_decode_utf8("a\x01" "b\r\nc\td\x7f" "e\xc2\x85"), U"ab\nc de");
+  EXPECT_EQ(text_decode_utf8("a\x01"
+                             "b\r\nc\td\x7f"
+                             "e\xc2\x85"),
+            U"ab\nc de");
 }
 
 TEST(TextUnicode, BreakRules) {
   EXPECT_TRUE(text_can_break(U' ', U'w'));
   EXPECT_FALSE(text_can_break(U'w', U' '));
   EXPECT_FALSE(text_can_break(U'a', U'b'));
-  EXPECT_TRUE(text_can_break(U'\u57ce', U'\u5e02'));   // between ideographs
-  EXPECT_FALSE(text_can_break(U'\u57ce', U'\u3002'));  // not before 。
+  EXPECT_TRUE(text_can_break(U'\u57ce', U'\u5e02'));           // between ideographs
+  EXPECT_FALSE(text_can_break(U'\u57ce', U'\u3002'));          // not before 。
   EXPECT_FALSE(text_can_split(U'\U0001F44D', U'\U0001F3FD'));  // emoji + skin tone
 }
 
@@ -178,9 +185,7 @@ TEST_P(TextPositionTest, TitleSitsWhereThePositionSays) {
       EXPECT_LE(ink.y1, 0.85 * H);
       EXPECT_GE(ink.y1, 0.85 * H - 0.4 * st.size);
       break;
-    case TextPosition::center:
-      EXPECT_NEAR(ink.cy(), H / 2.0, 0.25 * block_h);
-      break;
+    case TextPosition::center: EXPECT_NEAR(ink.cy(), H / 2.0, 0.25 * block_h); break;
     case TextPosition::custom:
       EXPECT_NEAR(ink.cy(), 0.7 * H, 0.25 * block_h);
       EXPECT_NEAR(ink.cx(), 0.3 * W, 0.1 * st.size);
@@ -193,16 +198,15 @@ TEST_P(TextPositionTest, TitleSitsWhereThePositionSays) {
                       std::string(timeline::text_position_name(position)));
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Canvases, TextPositionTest,
-    ::testing::Values(PositionCase{1080, 1920, TextPosition::top},
-                      PositionCase{1080, 1920, TextPosition::center},
-                      PositionCase{1080, 1920, TextPosition::bottom},
-                      PositionCase{1080, 1920, TextPosition::custom},
-                      PositionCase{1920, 1080, TextPosition::top},
-                      PositionCase{1920, 1080, TextPosition::center},
-                      PositionCase{1920, 1080, TextPosition::bottom},
-                      PositionCase{1920, 1080, TextPosition::custom}));
+INSTANTIATE_TEST_SUITE_P(Canvases, TextPositionTest,
+                         ::testing::Values(PositionCase{1080, 1920, TextPosition::top},
+                                           PositionCase{1080, 1920, TextPosition::center},
+                                           PositionCase{1080, 1920, TextPosition::bottom},
+                                           PositionCase{1080, 1920, TextPosition::custom},
+                                           PositionCase{1920, 1080, TextPosition::top},
+                                           PositionCase{1920, 1080, TextPosition::center},
+                                           PositionCase{1920, 1080, TextPosition::bottom},
+                                           PositionCase{1920, 1080, TextPosition::custom}));
 
 TEST_F(TextRendererTest, LeftAndRightPresetsUseTheSafeMargins) {
   TextStyle st;
@@ -300,15 +304,16 @@ TEST_F(TextRendererTest, ChineseWrapsBetweenCharactersAndLongWordsBreak) {
   TextStyle st;
   st.size = 64;
   st.max_width = 0.3;
-  const TextImage cjk = renderer.render("城市之梦在夜色中慢慢亮起来了，我们一起出发吧", st, 1080, 1920);
+  const TextImage cjk =
+      renderer.render("城市之梦在夜色中慢慢亮起来了，我们一起出发吧", st, 1080, 1920);
   const auto bands = line_bands(cjk);
   EXPECT_GE(bands.size(), 3u);
   for (auto [r0, r1] : bands) {
     const Box line = ink_box(cjk, r0, r1);
     EXPECT_LE(line.x1 - line.x0, 0.3 * 1080 + 2);
   }
-  const TextImage word = renderer.render("Pneumonoultramicroscopicsilicovolcanoconiosis", st,
-                                         1080, 1920);
+  const TextImage word =
+      renderer.render("Pneumonoultramicroscopicsilicovolcanoconiosis", st, 1080, 1920);
   EXPECT_GE(line_bands(word).size(), 3u);
   EXPECT_LE(word.image.width(), 0.3 * 1080 + 4);
 }
@@ -373,8 +378,8 @@ TEST_F(TextRendererTest, BoxHasTheBoxColourAndPadding) {
   keep_picture(boxed, "box");
   EXPECT_GE(boxed.image.width(), plain.image.width() + 2 * 24 - 2);
   // The middle of the top padding strip and the centre-left padding are pure box colour.
-  for (auto [x, y] : {std::pair{boxed.image.width() / 2, 4},
-                      std::pair{8, boxed.image.height() / 2}}) {
+  for (auto [x, y] :
+       {std::pair{boxed.image.width() / 2, 4}, std::pair{8, boxed.image.height() / 2}}) {
     const uint8_t* p = px(boxed, x, y);
     EXPECT_EQ(p[0], 20);
     EXPECT_EQ(p[1], 40);
@@ -422,10 +427,13 @@ TEST_F(TextRendererTest, BoldIsHeavierThanRegular) {
 }
 
 TEST_F(TextRendererTest, InvalidUtf8AndControlsDoNotCrash) {
-  const TextImage bad = renderer.render("ok \xff\xfe \xc3\x28 \xe2\x82 \xf0\x9f\x98", TextStyle{},
-                                        1920, 1080);
+  const TextImage bad =
+      renderer.render("ok \xff\xfe \xc3\x28 \xe2\x82 \xf0\x9f\x98", TextStyle{}, 1920, 1080);
   EXPECT_FALSE(bad.image.empty());
-  const TextImage with_controls = renderer.render("A\x01\x02" "B\x1b", TextStyle{}, 1920, 1080);
+  const TextImage with_controls = renderer.render(
+      "A\x01\x02"
+      "B\x1b",
+      TextStyle{}, 1920, 1080);
   const TextImage clean = renderer.render("AB", TextStyle{}, 1920, 1080);
   EXPECT_TRUE(same_pixels(with_controls, clean));
   EXPECT_EQ(with_controls.x, clean.x);
@@ -468,9 +476,8 @@ TEST_F(TextRendererTest, BadStylesAreRejectedNamingTheField) {
   st = TextStyle{};
   st.max_width = 0;
   expect_bad(st, 1920, 1080, "style.max_width");
-  EXPECT_THROW(renderer.render(std::string(TextLimits::kMaxBytes + 1, 'a'), TextStyle{}, 1920,
-                               1080),
-               Error);
+  EXPECT_THROW(
+      renderer.render(std::string(TextLimits::kMaxBytes + 1, 'a'), TextStyle{}, 1920, 1080), Error);
 }
 
 TEST_F(TextRendererTest, UnknownFontFamilyFallsBack) {
@@ -483,8 +490,20 @@ TEST_F(TextRendererTest, RandomBytesAndStylesNeverCrash) {
   std::mt19937 rng(20240611);
   auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
   const std::pair<int, int> canvases[] = {{1920, 1080}, {1080, 1920}, {64, 48}, {16, 16}};
-  const char* pieces[] = {"a", " ", "\n", "城", "\xf0\x9f\x98\x80", "\xe2\x80\x8d", "\xef\xb8\x8f",
-                          "\xcc\x81", "\xd8\xb3", "\xff", "\xe2\x82", "\t", "-", "\xe3\x80\x82"};
+  const char* pieces[] = {"a",
+                          " ",
+                          "\n",
+                          "城",
+                          "\xf0\x9f\x98\x80",
+                          "\xe2\x80\x8d",
+                          "\xef\xb8\x8f",
+                          "\xcc\x81",
+                          "\xd8\xb3",
+                          "\xff",
+                          "\xe2\x82",
+                          "\t",
+                          "-",
+                          "\xe3\x80\x82"};
   for (int i = 0; i < 150; ++i) {
     std::string text;
     const int n = pick(0, 24);
