@@ -8,7 +8,6 @@
 #include "core/error.h"
 #include "core/id.h"
 #include "service/studio.h"
-#include "timeline/draft_json.h"
 #include "timeline/timeline.h"
 
 namespace kino::service {
@@ -51,39 +50,13 @@ Intent route(const std::string& message) {
   return Intent::other;
 }
 
-std::string seconds_text(int64_t ms) {
-  if (ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1fs", double(ms) / 1000.0);
-  return buf;
-}
-
-// "Timeline (3 tracks): 1. Video: city (0-10s) 2. Audio: music (0-10s, 35%) 3. Text: "Hi" (0-3s)"
+// The timeline in one line (timeline::draft_summary); an empty draft says what to do.
 std::string timeline_summary(const timeline::Draft& d, bool zh) {
   size_t segments = 0;
   for (const auto& t : d.tracks) segments += t.segments.size();
   if (segments == 0)
     return zh ? "时间线是空的：先上传素材。" : "The timeline is empty: upload media first.";
-  std::string out = (zh ? "时间线（" : "Timeline (") + std::to_string(d.tracks.size()) +
-                    (zh ? " 条轨道，" : " tracks, ") + seconds_text(d.end_ms()) +
-                    (zh ? "）：" : "):");
-  int n = 0;
-  for (const auto& t : d.tracks) {
-    for (const auto& s : t.segments) {
-      out += " " + std::to_string(++n) + ". ";
-      std::string label = s.name.empty() ? s.source : s.name;
-      switch (t.type) {
-        case timeline::TrackType::video: out += (zh ? "视频：" : "Video: ") + label; break;
-        case timeline::TrackType::audio: out += (zh ? "音频：" : "Audio: ") + label; break;
-        case timeline::TrackType::text: out += (zh ? "文字：\"" : "Text: \"") + s.text + "\""; break;
-      }
-      out += " (" + seconds_text(s.start_ms) + "-" + seconds_text(s.end_ms());
-      if (t.type == timeline::TrackType::audio)
-        out += ", " + std::to_string(int(s.volume * 100 + 0.5)) + "%";
-      out += ")";
-    }
-  }
-  return out;
+  return (zh ? "当前时间线：" : "") + timeline::draft_summary(d);
 }
 
 // A turn whose events are known up front, optionally followed by a render job's

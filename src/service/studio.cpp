@@ -17,9 +17,7 @@
 #include "media/media.h"
 #include "render/render.h"
 #include "service/crypto.h"
-#include "timeline/draft_json.h"
 #include "timeline/timeline.h"
-#include "timeline/validate.h"
 
 namespace kino::service {
 namespace fs = std::filesystem;
