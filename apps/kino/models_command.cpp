@@ -31,7 +31,7 @@ void add_models_command(CLI::App& app) {
   run->add_option("component", params->component, "Component to run")
       ->required()
       ->check(CLI::IsMember(gen::component_run_names()));
-  run->add_option("--model", *model, "Model folder or single weight file")->required();
+  run->add_option("--model", *model, "Model folder or single weight file (for dit)");
   run->add_option("--in", *in, "Input tensors (.safetensors)")->required();
   run->add_option("--out", *out, "Output tensors (.safetensors), written atomically")->required();
   run->add_option("--dtype", *dtype, "Matmul/attention dtype")

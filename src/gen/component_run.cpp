@@ -2,9 +2,13 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
+#include <cmath>
 #include <map>
 
 #include "core/error.h"
+#include "gen/flow_sampler.h"
+#include "gen/safetensors_file.h"
 #include "gen/tensor_io.h"
 #include "gen/wan_dit.h"
 
@@ -53,6 +57,40 @@ void run_dit(const ComponentRunParams& p, const std::map<std::string, at::Tensor
   safetensors_write(p.out, {{"v", v}});
 }
 
+double scalar_input(const std::map<std::string, at::Tensor>& in, const std::string& name,
+                    const ComponentRunParams& p, const std::string& meaning) {
+  const at::Tensor& t = input(in, name, p, meaning);
+  if (t.numel() != 1)
+    fail_bad_request(p.in.string() + ": tensor '" + name + "' must hold one value (" + meaning +
+                     "), got shape " + shape_string(t.sizes().vec()));
+  return t.to(at::kDouble).item<double>();
+}
+
+// Runs the solver over the velocities v[0..K-1] from x, recording every sample.
+void run_sampler(const ComponentRunParams& p, const std::map<std::string, at::Tensor>& in,
+                 SamplerKind kind) {
+  const double steps = scalar_input(in, "steps", p, "number of steps, 1..1000");
+  const double shift = scalar_input(in, "shift", p, "sigma shift, e.g. 5");
+  if (steps != std::floor(steps))
+    fail_bad_request(p.in.string() + ": steps must be an integer, got " + std::to_string(steps));
+  const at::Tensor& x0 = input(in, "x", p, "starting latent at the first sigma");
+  const at::Tensor& v = input(in, "v", p, "velocities [K, ...x's shape], one per step");
+  FlowSampler sampler(kind, flow_schedule(int64_t(steps), shift));
+  if (v.dim() != x0.dim() + 1 || v.sizes().slice(1) != x0.sizes() || v.size(0) < 1 ||
+      v.size(0) > sampler.steps())
+    fail_bad_request(p.in.string() + ": v must be [K, " +
+                     shape_string(x0.sizes().vec()).substr(1) + " with 1 <= K <= steps " +
+                     std::to_string(sampler.steps()) + ", got " + shape_string(v.sizes().vec()));
+  std::vector<at::Tensor> trajectory{x0.to(at::kFloat)};
+  for (int64_t i = 0; i < v.size(0); ++i)
+    trajectory.push_back(sampler.step(v[i], trajectory.back()));
+  const FlowSchedule& s = sampler.schedule();
+  safetensors_write(p.out, {{"x", trajectory.back()},
+                            {"trajectory", at::stack(trajectory)},
+                            {"sigmas", at::tensor(s.sigmas, at::kDouble)},
+                            {"timesteps", at::tensor(s.timesteps, at::kLong)}});
+}
+
 }  // namespace
 
 std::string_view run_dtype_name(RunDtype dtype) {
@@ -71,7 +109,7 @@ std::optional<RunDtype> run_dtype_parse(std::string_view name) {
 }
 
 const std::vector<std::string>& component_run_names() {
-  static const std::vector<std::string> names{"dit"};
+  static const std::vector<std::string> names{"dit", "euler", "unipc"};
   return names;
 }
 
@@ -84,7 +122,12 @@ void component_run(const ComponentRunParams& p) {
   }
   at::NoGradGuard no_grad;
   const auto in = safetensors_read_all(p.in);
-  if (p.component == "dit") run_dit(p, in);
+  if (p.component == "dit") {
+    if (p.model.empty()) fail_bad_request("component dit needs --model");
+    run_dit(p, in);
+  } else {
+    run_sampler(p, in, *sampler_kind_parse(p.component));
+  }
 }
 
 }  // namespace kino::gen

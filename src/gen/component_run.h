@@ -18,7 +18,7 @@ std::optional<RunDtype> run_dtype_parse(std::string_view name);
 
 struct ComponentRunParams {
   std::string component;            // one of component_run_names()
-  std::filesystem::path model;      // model folder or single weight file
+  std::filesystem::path model;      // model folder or single weight file (dit)
   std::filesystem::path in;         // input tensors
   std::filesystem::path out;        // output tensors (written atomically)
   RunDtype dtype = RunDtype::f32;

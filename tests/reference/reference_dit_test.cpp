@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "gen/tensor_io.h"
 #include "models_command.h"
+#include "reference_support.h"
 #include "support/test_dir.h"
 #include "wan_test_model.h"
 
@@ -15,22 +16,13 @@ namespace kino::gen {
 namespace {
 
 using kino::testing::TestDir;
+using testing::kino_models;
 using testing::TestLayout;
 using testing::test_randn;
 namespace fs = std::filesystem;
 
 // fp32 engine vs float64 reference.
 constexpr double kMaxAbsError = 1e-4;
-
-void kino_models(const std::vector<std::string>& args) {
-  CLI::App app;
-  cli::add_models_command(app);
-  std::vector<std::string> argv{"kino", "models"};
-  argv.insert(argv.end(), args.begin(), args.end());
-  std::vector<const char*> ptrs;
-  for (const auto& a : argv) ptrs.push_back(a.c_str());
-  app.parse(int(ptrs.size()), ptrs.data());
-}
 
 double compare_with_reference(const fs::path& model, const fs::path& dir,
                               const std::vector<std::pair<std::string, at::Tensor>>& inputs) {
@@ -39,10 +31,10 @@ double compare_with_reference(const fs::path& model, const fs::path& dir,
   safetensors_write(in, inputs);
   kino_models({"run", "dit", "--model", model.string(), "--in", in.string(), "--out",
                out.string(), "--dtype", "f32"});
-  const std::string cmd = std::string(KINO_REFERENCE_PYTHON) + " " + KINO_REFERENCE_DIR +
-                          "/wan_dit_reference.py --model " + model.string() + " --in " +
-                          in.string() + " --out " + ref.string();
-  EXPECT_EQ(kino::testing::run_command(cmd), 0) << cmd;
+  EXPECT_EQ(testing::run_reference_script("wan_dit_reference.py",
+                                          "--model " + model.string() + " --in " + in.string() +
+                                              " --out " + ref.string()),
+            0);
   at::Tensor v = safetensors_read_all(out).at("v");
   at::Tensor r = safetensors_read_all(ref).at("v");
   EXPECT_EQ(v.sizes(), r.sizes());
