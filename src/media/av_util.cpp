@@ -38,7 +38,7 @@ AVPixelFormat pixel_format_to_av(PixelFormat format) {
 void init_logging() {
   static std::once_flag once;
   std::call_once(
-      once, [] { av_log_set_level(log_enabled(LogLevel::debug) ? AV_LOG_VERBOSE : AV_LOG_FATAL); });
+      once, [] { av_log_set_level(log_enabled(LogLevel::debug) ? AV_LOG_VERBOSE : AV_LOG_QUIET); });
 }
 
 std::string file_url(const std::string& path) {

@@ -34,8 +34,9 @@ struct CodecContextDeleter {
 struct InputContextDeleter {
   void operator()(AVFormatContext* c) const { avformat_close_input(&c); }
 };
+// An AVIOContext opened by avio_open / avio_open2.
 struct IoContextDeleter {
-  void operator()(AVIOContext* c) const { avio_context_free(&c); }
+  void operator()(AVIOContext* c) const { avio_closep(&c); }
 };
 struct SwsDeleter {
   void operator()(SwsContext* c) const { sws_freeContext(c); }
@@ -48,6 +49,7 @@ using FramePtr = std::unique_ptr<AVFrame, FrameDeleter>;
 using PacketPtr = std::unique_ptr<AVPacket, PacketDeleter>;
 using CodecContextPtr = std::unique_ptr<AVCodecContext, CodecContextDeleter>;
 using InputContextPtr = std::unique_ptr<AVFormatContext, InputContextDeleter>;
+using IoContextPtr = std::unique_ptr<AVIOContext, IoContextDeleter>;
 using SwsPtr = std::unique_ptr<SwsContext, SwsDeleter>;
 using SwrPtr = std::unique_ptr<SwrContext, SwrDeleter>;
 
@@ -60,7 +62,8 @@ std::string error_text(int averror);
 
 AVPixelFormat pixel_format_to_av(PixelFormat format);
 
-// Configures FFmpeg's own logging once per process (quiet unless KINO_LOG=debug); called
+// Configures FFmpeg's own logging once per process (silent unless KINO_LOG=debug:
+// failures reach callers as kino::Error); called
 // by every entry point of the module before touching FFmpeg.
 void init_logging();
 

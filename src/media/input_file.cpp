@@ -90,7 +90,9 @@ InputFile::InputFile(const std::filesystem::path& path, const ProbeLimits& limit
   deadline_ = steady_clock::now() +
               duration_cast<steady_clock::duration>(duration<double>(limits.max_probe_seconds));
   AVIOInterruptCB cb{&InputFile::interrupt_cb, this};
-  int ret = avio_open2(&io_, av::file_url(path.string()).c_str(), AVIO_FLAG_READ, &cb, nullptr);
+  AVIOContext* io = nullptr;
+  int ret = avio_open2(&io, av::file_url(path.string()).c_str(), AVIO_FLAG_READ, &cb, nullptr);
+  io_.reset(io);
   if (ret < 0) {
     if (interrupt_cb(this)) fail_deadline();
     fail_unsupported("cannot open: " + av::error_text(ret));
@@ -99,10 +101,7 @@ InputFile::InputFile(const std::filesystem::path& path, const ProbeLimits& limit
   detect();
 }
 
-InputFile::~InputFile() {
-  fmt_.reset();
-  avio_closep(&io_);
-}
+InputFile::~InputFile() = default;
 
 int InputFile::interrupt_cb(void* opaque) {
   auto* self = static_cast<InputFile*>(opaque);
@@ -121,12 +120,12 @@ void InputFile::fail_deadline() const {
 void InputFile::open_format() {
   AVFormatContext* raw = avformat_alloc_context();
   if (!raw) fail(ErrorCode::internal, name_ + ": avformat_alloc_context: out of memory");
-  raw->pb = io_;
+  raw->pb = io_.get();
   raw->flags |= AVFMT_FLAG_CUSTOM_IO;
   raw->interrupt_callback = {&InputFile::interrupt_cb, this};
   // Detect from the bytes alone (an empty name: the extension is never consulted).
   const AVInputFormat* detected = nullptr;
-  int ret = av_probe_input_buffer2(io_, &detected, "", nullptr, 0, 0);
+  int ret = av_probe_input_buffer2(io_.get(), &detected, "", nullptr, 0, 0);
   if (ret < 0 || !detected) {
     avformat_free_context(raw);
     if (interrupt_cb(this)) fail_deadline();
@@ -157,7 +156,7 @@ void InputFile::open_format() {
 
 void InputFile::reopen() {
   fmt_.reset();
-  int64_t pos = avio_seek(io_, 0, SEEK_SET);
+  int64_t pos = avio_seek(io_.get(), 0, SEEK_SET);
   if (pos < 0) fail_unsupported("cannot seek to the start: " + av::error_text(int(pos)));
   open_format();
 }
@@ -168,7 +167,7 @@ bool InputFile::read_packet(AVPacket* packet) {
   if (ret < 0) {
     if (interrupt_cb(this)) fail_deadline();
     // A file cut short reads as an I/O error at its end: treat it as the end of the stream.
-    if (avio_feof(io_)) return false;
+    if (avio_feof(io_.get())) return false;
     fail_unsupported("cannot read: " + av::error_text(ret));
   }
   return true;

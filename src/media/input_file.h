@@ -53,7 +53,7 @@ class InputFile {
   std::string name_;
   ProbeLimits limits_;
   std::chrono::steady_clock::time_point deadline_;
-  AVIOContext* io_ = nullptr;
+  av::IoContextPtr io_;  // declared before fmt_: closed after it
   av::InputContextPtr fmt_;
   int video_stream_ = -1;
   int audio_stream_ = -1;
