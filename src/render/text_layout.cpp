@@ -8,9 +8,11 @@
 namespace kino::render {
 namespace {
 
+// A run: one face and one direction (neutral characters join the run before them).
 struct Run {
   size_t begin = 0, end = 0;
   TextFont font;
+  TextDirection dir = TextDirection::neutral;
 };
 
 // Joiners, variation selectors, emoji modifiers and tags always take the face of the
@@ -31,12 +33,16 @@ class Shaper {
   // Shapes para[begin, end) (the rest of the paragraph is context) and calls
   // fn(cluster, glyph id, advance, x offset, y offset) in visual order, in pixels.
   template <typename Fn>
-  void shape(std::u32string_view para, size_t begin, size_t end, const TextFont& font,
+  void shape(std::u32string_view para, size_t begin, size_t end, const Run& run,
              double extra_advance, Fn&& fn) {
+    const TextFont& font = run.font;
     hb_buffer_clear_contents(buf_);
     hb_buffer_add_codepoints(buf_, reinterpret_cast<const uint32_t*>(para.data()), int(para.size()),
                              unsigned(begin), int(end - begin));
     hb_buffer_guess_segment_properties(buf_);
+    if (run.dir != TextDirection::neutral)
+      hb_buffer_set_direction(buf_,
+                              run.dir == TextDirection::rtl ? HB_DIRECTION_RTL : HB_DIRECTION_LTR);
     hb_shape(font.face->hb, buf_, nullptr, 0);
     unsigned n = 0;
     const hb_glyph_info_t* info = hb_buffer_get_glyph_infos(buf_, &n);
@@ -66,11 +72,66 @@ std::vector<Run> font_runs(TextFonts& fonts, std::u32string_view p, const TextLa
     } else {
       f = fonts.font_for(lp.family, lp.bold, c, i + 1 < p.size() ? p[i + 1] : 0);
     }
-    if (runs.empty() || !(runs.back().font == f)) runs.push_back({i, i, f});
+    const TextDirection d = text_direction(c);
+    const bool turn = !runs.empty() && d != TextDirection::neutral &&
+                      runs.back().dir != TextDirection::neutral && d != runs.back().dir;
+    if (runs.empty() || !(runs.back().font == f) || turn) runs.push_back({i, i, f, d});
+    if (runs.back().dir == TextDirection::neutral) runs.back().dir = d;
     runs.back().end = i + 1;
     prev = f;
   }
   return runs;
+}
+
+// The left-to-right order of a line's runs: embedding levels 0..2 (base direction, the
+// other direction, left-to-right inside right-to-left) and the reversal rule L2 of the
+// Unicode bidi algorithm. Neutral runs take their neighbours' direction when both
+// agree, else the paragraph's.
+std::vector<const Run*> visual_order(const std::vector<Run>& runs, TextDirection base) {
+  const size_t n = runs.size();
+  std::vector<TextDirection> dir(n);
+  for (size_t i = 0; i < n; ++i) {
+    dir[i] = runs[i].dir;
+    if (dir[i] != TextDirection::neutral) continue;
+    TextDirection before = base, after = base;
+    for (size_t k = i; k-- > 0;)
+      if (runs[k].dir != TextDirection::neutral) {
+        before = runs[k].dir;
+        break;
+      }
+    for (size_t k = i + 1; k < n; ++k)
+      if (runs[k].dir != TextDirection::neutral) {
+        after = runs[k].dir;
+        break;
+      }
+    dir[i] = before == after ? before : base;
+  }
+  std::vector<int> level(n);
+  int max_level = 0;
+  for (size_t i = 0; i < n; ++i) {
+    if (base == TextDirection::rtl) {
+      level[i] = dir[i] == TextDirection::rtl ? 1 : 2;
+    } else {
+      level[i] = dir[i] == TextDirection::rtl ? 1 : 0;
+    }
+    max_level = std::max(max_level, level[i]);
+  }
+  std::vector<const Run*> order(n);
+  for (size_t i = 0; i < n; ++i) order[i] = &runs[i];
+  for (int l = max_level; l >= 1; --l) {
+    for (size_t i = 0; i < n;) {
+      if (level[i] < l) {
+        ++i;
+        continue;
+      }
+      size_t j = i;
+      while (j < n && level[j] >= l) ++j;
+      std::reverse(order.begin() + long(i), order.begin() + long(j));
+      std::reverse(level.begin() + long(i), level.begin() + long(j));
+      i = j;
+    }
+  }
+  return order;
 }
 
 // Greedy breaking: [begin, end) ranges of the paragraph, trailing spaces excluded.
@@ -137,23 +198,32 @@ TextLayout text_layout(TextFonts& fonts, const std::u32string& text, const TextL
 
     std::vector<double> adv(p.size(), 0.0);
     for (const Run& r : runs)
-      shaper.shape(p, r.begin, r.end, r.font, extra(r.font),
+      shaper.shape(p, r.begin, r.end, r, extra(r.font),
                    [&](size_t cluster, uint32_t, double a, double, double) {
                      if (cluster < adv.size()) adv[cluster] += a;
                    });
 
+    TextDirection base = TextDirection::ltr;
+    for (char32_t c : p)
+      if (TextDirection d = text_direction(c); d != TextDirection::neutral) {
+        base = d;
+        break;
+      }
+
     for (auto [a, b] : break_lines(p, adv, lp.max_width)) {
-      TextLine line;
-      double pen = 0;
+      std::vector<Run> pieces;
       for (const Run& r : runs) {
         const size_t ra = std::max(a, r.begin), rb = std::min(b, r.end);
-        if (ra >= rb) continue;
-        shaper.shape(p, ra, rb, r.font, extra(r.font),
+        if (ra < rb) pieces.push_back({ra, rb, r.font, r.dir});
+      }
+      TextLine line;
+      double pen = 0;
+      for (const Run* r : visual_order(pieces, base))
+        shaper.shape(p, r->begin, r->end, *r, extra(r->font),
                      [&](size_t, uint32_t id, double advance, double dx, double dy) {
-                       line.glyphs.push_back({r.font, id, pen + dx, dy});
+                       line.glyphs.push_back({r->font, id, pen + dx, dy});
                        pen += advance;
                      });
-      }
       line.width = pen;
       out.width = std::max(out.width, pen);
       out.lines.push_back(std::move(line));

@@ -127,6 +127,20 @@ bool text_is_emoji_presentation(char32_t c) {
   return kBmp.find(c) != std::u32string_view::npos;
 }
 
+TextDirection text_direction(char32_t c) {
+  if (in(c, 'a', 'z') || in(c, 'A', 'Z') || in(c, '0', '9')) return TextDirection::ltr;
+  if (c < 0xC0 || c == 0xD7 || c == 0xF7) return TextDirection::neutral;
+  if (in(c, 0x0590, 0x08FF) || in(c, 0xFB1D, 0xFDFF) || in(c, 0xFE70, 0xFEFF) ||
+      in(c, 0x10800, 0x10FFF) || in(c, 0x1E800, 0x1EFFF))
+    return TextDirection::rtl;
+  if (text_is_extend(c) || in(c, 0x2000, 0x2BFF) || in(c, 0x3000, 0x303F) ||
+      in(c, 0xFE00, 0xFE0F) || in(c, 0xFE30, 0xFE6F) || in(c, 0xFF00, 0xFF0F) ||
+      in(c, 0xFF1A, 0xFF20) || in(c, 0xFF3B, 0xFF40) || in(c, 0xFF5B, 0xFF65) ||
+      in(c, 0xFFF0, 0xFFFF) || c >= 0x1F000)
+    return TextDirection::neutral;
+  return TextDirection::ltr;
+}
+
 bool text_is_extend(char32_t c) {
   return in(c, 0x0300, 0x036F) || in(c, 0x0483, 0x0489) || in(c, 0x0591, 0x05BD) ||
          in(c, 0x0610, 0x061A) || in(c, 0x064B, 0x065F) || c == 0x0670 || in(c, 0x06D6, 0x06DC) ||

@@ -21,6 +21,13 @@ bool text_is_cjk(char32_t c);
 // approximated by its blocks plus the listed BMP symbols).
 bool text_is_emoji_presentation(char32_t c);
 
+// Strong direction of a character, a simplification of the Unicode bidi classes:
+// Hebrew, Arabic and other right-to-left scripts are rtl; letters and digits of other
+// scripts are ltr (digits, so numbers inside right-to-left text keep their order);
+// spaces, punctuation, symbols, emoji and marks are neutral.
+enum class TextDirection { neutral, ltr, rtl };
+TextDirection text_direction(char32_t c);
+
 // Characters that belong to the cluster before them: combining marks, variation
 // selectors, zero-width joiners, emoji modifiers and tags. Never split from their base.
 bool text_is_extend(char32_t c);
