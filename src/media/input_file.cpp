@@ -351,10 +351,19 @@ StreamDecoder::StreamDecoder(InputFile& input, int stream_index, int threads)
 bool StreamDecoder::next(AVFrame* out) {
   for (;;) {
     int ret = avcodec_receive_frame(ctx_.get(), out);
-    if (ret == 0) return true;
-    if (ret == AVERROR_EOF) return false;
-    if (ret != AVERROR(EAGAIN)) input_.fail_unsupported("cannot decode: " + av::error_text(ret));
-    if (input_done_) return false;
+    if (ret == 0) {
+      errors_in_a_row_ = 0;
+      ++frames_;
+      return true;
+    }
+    if (ret == AVERROR_EOF || (ret == AVERROR(EAGAIN) && input_done_)) {
+      if (frames_ == 0 && !last_error_.empty()) input_.fail_unsupported(last_error_);
+      return false;
+    }
+    if (ret != AVERROR(EAGAIN)) {
+      note_error(ret);
+      continue;
+    }
     // Feed the next packet of our stream (or the end-of-stream marker).
     bool have = false;
     while (input_.read_packet(packet_.get())) {
@@ -371,14 +380,19 @@ bool StreamDecoder::next(AVFrame* out) {
     }
     ret = avcodec_send_packet(ctx_.get(), packet_.get());
     av_packet_unref(packet_.get());
-    if (ret < 0 && ret != AVERROR(EAGAIN) && ret != AVERROR_EOF)
-      input_.fail_unsupported("corrupt data: " + av::error_text(ret));
+    if (ret < 0 && ret != AVERROR(EAGAIN) && ret != AVERROR_EOF) note_error(ret);
   }
+}
+
+void StreamDecoder::note_error(int averror) {
+  last_error_ = "corrupt data: " + av::error_text(averror);
+  if (++errors_in_a_row_ > kMaxErrorsInARow) input_.fail_unsupported(last_error_);
 }
 
 void StreamDecoder::flush() {
   avcodec_flush_buffers(ctx_.get());
   input_done_ = false;
+  errors_in_a_row_ = 0;
 }
 
 }  // namespace kino::media

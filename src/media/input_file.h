@@ -62,9 +62,13 @@ class InputFile {
 };
 
 // Decodes one stream of an InputFile, in order. Packets of other streams are dropped.
+// Isolated damaged packets are skipped (as players do); more than kMaxErrorsInARow in a
+// row, or a stream with no decodable frame at all, throws Error(unsupported).
 class StreamDecoder {
  public:
   StreamDecoder(InputFile& input, int stream_index, int threads);
+
+  static constexpr int kMaxErrorsInARow = 16;
 
   // Next decoded frame; false at the end of the stream.
   bool next(AVFrame* out);
@@ -79,6 +83,11 @@ class StreamDecoder {
   av::CodecContextPtr ctx_;
   av::PacketPtr packet_;
   bool input_done_ = false;
+  int errors_in_a_row_ = 0;
+  int64_t frames_ = 0;
+  std::string last_error_;
+
+  void note_error(int averror);
 };
 
 // Milliseconds from the stream start for a timestamp in the stream's time base.

@@ -257,3 +257,27 @@ INSTANTIATE_TEST_SUITE_P(AllApiFormats, Damaged,
 
 }  // namespace
 }  // namespace kino::media
+
+namespace kino::media {
+namespace {
+
+TEST(BadInput, DamageMidStreamSkipsThePacketNotTheFile) {
+  TestDir dir("damage-mid");
+  const auto good = dir / "good.mp4";
+  write_test_clip(good, {.width = 160, .height = 90, .duration_ms = 2000, .audio = false});
+  auto bytes = kino::testing::read_bytes(good);
+  std::mt19937 rng(3);
+  const size_t at = bytes.size() / 2;
+  for (size_t i = at; i < at + 64; ++i) bytes[i] = uint8_t(rng());
+  const auto bad = dir / "bad.mp4";
+  kino::testing::write_bytes(bad, bytes);
+  VideoDecoder dec(bad);
+  Frame f;
+  int n = 0;
+  while (dec.read(f)) ++n;
+  EXPECT_GE(n, 50);  // of 60: the damaged packet (and what depends on it) may be lost
+  EXPECT_LE(n, 60);
+}
+
+}  // namespace
+}  // namespace kino::media
