@@ -56,11 +56,15 @@ void put_media(Json& j, const MediaRef& m, std::string_view prefix) {
 
 }  // namespace
 
-std::string_view action_kind_name(ActionKind kind) { return name_of(kActionNames, kind); }
+std::string_view action_kind_name(ActionKind kind) {
+  return name_of(kActionNames, kind);
+}
 std::optional<ActionKind> action_kind_parse(std::string_view name) {
   return parse_of(kActionNames, name);
 }
-std::string_view target_kind_name(TargetKind kind) { return name_of(kTargetNames, kind); }
+std::string_view target_kind_name(TargetKind kind) {
+  return name_of(kTargetNames, kind);
+}
 std::optional<TargetKind> target_kind_parse(std::string_view s) {
   return parse_of(kTargetNames, s);
 }
@@ -81,12 +85,24 @@ Json Target::to_json() const {
   return j;
 }
 
-Json ExportParams::to_json() const { return Json::object(); }
-Json CreditsParams::to_json() const { return Json::object(); }
-Json StatusParams::to_json() const { return Json::object(); }
-Json UploadHelpParams::to_json() const { return Json::object(); }
-Json UndoParams::to_json() const { return Json::object(); }
-Json HelpParams::to_json() const { return Json{{"asked", asked}}; }
+Json ExportParams::to_json() const {
+  return Json::object();
+}
+Json CreditsParams::to_json() const {
+  return Json::object();
+}
+Json StatusParams::to_json() const {
+  return Json::object();
+}
+Json UploadHelpParams::to_json() const {
+  return Json::object();
+}
+Json UndoParams::to_json() const {
+  return Json::object();
+}
+Json HelpParams::to_json() const {
+  return Json{{"asked", asked}};
+}
 
 Json GenerateParams::to_json() const {
   Json j{{"prompt", prompt}, {"seconds", seconds}, {"styles", styles}};
@@ -122,7 +138,9 @@ Json AddTextParams::to_json() const {
   return j;
 }
 
-Json SetAspectParams::to_json() const { return Json{{"aspect", aspect}}; }
+Json SetAspectParams::to_json() const {
+  return Json{{"aspect", aspect}};
+}
 
 Json TrimParams::to_json() const {
   Json j{{"target", target.to_json()}};
@@ -132,7 +150,9 @@ Json TrimParams::to_json() const {
   return j;
 }
 
-Json RemoveParams::to_json() const { return Json{{"target", target.to_json()}}; }
+Json RemoveParams::to_json() const {
+  return Json{{"target", target.to_json()}};
+}
 
 Json MoveParams::to_json() const {
   Json j{{"target", target.to_json()}};
@@ -141,7 +161,9 @@ Json MoveParams::to_json() const {
   return j;
 }
 
-Json SwapParams::to_json() const { return Json{{"a", a.to_json()}, {"b", b.to_json()}}; }
+Json SwapParams::to_json() const {
+  return Json{{"a", a.to_json()}, {"b", b.to_json()}};
+}
 
 Json SetVolumeParams::to_json() const {
   Json j{{"target", target.to_json()}};

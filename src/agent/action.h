@@ -83,7 +83,7 @@ struct UploadHelpParams {
 };
 struct GenerateParams {
   static constexpr ActionKind kind = ActionKind::generate;
-  std::string prompt;               // the message minus control phrases; style words kept
+  std::string prompt;  // the message minus control phrases; style words kept
   int64_t seconds = 5;
   std::string aspect;               // "16:9", "9:16", "1:1", "4:5"; empty = the draft's
   std::string resolution;           // "480p", "720p", "1080p"; empty = the server's default
@@ -97,8 +97,8 @@ struct AddClipParams {
   static constexpr ActionKind kind = ActionKind::add_clip;
   MediaRef media;
   std::optional<MediaKind> media_kind;  // what to look for when `media` is empty
-  std::optional<int64_t> start_ms;     // absent: after the last clip
-  std::optional<int64_t> duration_ms;  // absent: the media's length (images: 3 s)
+  std::optional<int64_t> start_ms;      // absent: after the last clip
+  std::optional<int64_t> duration_ms;   // absent: the media's length (images: 3 s)
   Json to_json() const;
 };
 struct AddMusicParams {

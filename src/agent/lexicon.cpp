@@ -448,7 +448,8 @@ struct PatternRow {
 // In claim order: earlier rows win where matches overlap.
 constexpr PatternRow kPatterns[] = {
     {Cue::file_name,
-     "[a-z0-9_\\-.]*[a-z0-9_\\-]\\.(?:mp4|mov|avi|webm|mkv|jpe?g|png|gif|webp|mp3|wav|m4a|aac)(?![a-z0-9])",
+     "[a-z0-9_\\-.]*[a-z0-9_\\-]\\.(?:mp4|mov|avi|webm|mkv|jpe?g|png|gif|webp|mp3|wav|m4a|aac)(?!["
+     "a-z0-9])",
      PatternRow::none},
     {Cue::seed, "seed\\s*(?:=|:|of|is|number|#)?\\s*(\\d+)", PatternRow::number},
     {Cue::seed, "种子\\s*(?:=|:|为|是|号)?\\s*(\\d+)", PatternRow::number},
@@ -458,7 +459,9 @@ constexpr PatternRow kPatterns[] = {
      "\\s*(?:#|no\\.?|number)?\\s*(\\d+)(?:\\s*(?:and|&|,|with|/)\\s*#?(\\d+))?"
      "(?![\\d.]|\\s*" KINO_U ")",
      PatternRow::number2, "$1"},
-    {Cue::ordinal_pair, "(片段|视频|镜头|图片|照片)\\s*(\\d+)(?:\\s*(?:和|与|跟|,)\\s*(\\d+))?(?![\\d.]|\\s*" KINO_U ")",
+    {Cue::ordinal_pair,
+     "(片段|视频|镜头|图片|照片)\\s*(\\d+)(?:\\s*(?:和|与|跟|,)\\s*(\\d+))?(?![\\d.]|\\s*" KINO_U
+     ")",
      PatternRow::number2, "$1"},
     {Cue::ordinal_pair,
      "第\\s*(\\d+)\\s*(?:个|段|条|张|首)?\\s*(片段|视频|镜头|图片|照片|标题|字幕|文字|音乐)?()",
@@ -470,12 +473,15 @@ constexpr PatternRow kPatterns[] = {
      "(?:from\\s*|从\\s*)?" KINO_N "\\s*" KINO_U "?\\s*(?:-|~|to|until|till|到|至)\\s*" KINO_N
      "\\s*" KINO_U,
      PatternRow::seconds2},
-    {Cue::time_range, "from\\s+" KINO_N "\\s*" KINO_U "?\\s*(?:-|to|until|till)\\s*" KINO_N "(?![\\d.])",
+    {Cue::time_range,
+     "from\\s+" KINO_N "\\s*" KINO_U "?\\s*(?:-|to|until|till)\\s*" KINO_N "(?![\\d.])",
      PatternRow::seconds2},
-    {Cue::time_first, "(?:(?:for|during|in)\\s+)?(?:the\\s+)?(?:first|opening)\\s+" KINO_N "\\s*" KINO_U,
+    {Cue::time_first,
+     "(?:(?:for|during|in)\\s+)?(?:the\\s+)?(?:first|opening)\\s+" KINO_N "\\s*" KINO_U,
      PatternRow::seconds},
     {Cue::time_first, "(?:前|头)\\s*" KINO_N "\\s*" KINO_U, PatternRow::seconds},
-    {Cue::time_last, "(?:(?:for|during|in)\\s+)?(?:the\\s+)?(?:last|final)\\s+" KINO_N "\\s*" KINO_U,
+    {Cue::time_last,
+     "(?:(?:for|during|in)\\s+)?(?:the\\s+)?(?:last|final)\\s+" KINO_N "\\s*" KINO_U,
      PatternRow::seconds},
     {Cue::time_last, "(?:最后|后|末尾)\\s*" KINO_N "\\s*" KINO_U, PatternRow::seconds},
     {Cue::time_at, "(?:(?:starting|start|starts)\\s+)?(?:at|from)\\s+" KINO_N "\\s*" KINO_U,
@@ -606,8 +612,8 @@ void scan_library(MessageText& text, std::span<const MediaItem> library, std::ve
 void scan_patterns(MessageText& text, std::vector<Hit>& hits) {
   for (const auto& p : compiled_patterns()) {
     std::string work = text.work();  // claims change it; each row searches a fresh copy
-    for (auto it = std::sregex_iterator(work.begin(), work.end(), p.re); it != std::sregex_iterator();
-         ++it) {
+    for (auto it = std::sregex_iterator(work.begin(), work.end(), p.re);
+         it != std::sregex_iterator(); ++it) {
       const std::smatch& m = *it;
       Span span{size_t(m.position(0)), size_t(m.position(0) + m.length(0))};
       if (span.empty() || !text.is_free(span)) continue;
@@ -650,13 +656,18 @@ std::vector<Hit> lexicon_scan(MessageText& text, std::span<const MediaItem> libr
   std::vector<Hit> hits;
   scan_library(text, library, hits);
   scan_patterns(text, hits);
-  for (const PhraseRow* r : phrases_longest_first()) find_phrase(text, r->phrase, r->cue, r->value, hits);
+  for (const PhraseRow* r : phrases_longest_first())
+    find_phrase(text, r->phrase, r->cue, r->value, hits);
   std::sort(hits.begin(), hits.end(),
             [](const Hit& a, const Hit& b) { return a.span.begin < b.span.begin; });
   return hits;
 }
 
-std::span<const PhraseRow> lexicon_english() { return kEnglish; }
-std::span<const PhraseRow> lexicon_chinese() { return kChinese; }
+std::span<const PhraseRow> lexicon_english() {
+  return kEnglish;
+}
+std::span<const PhraseRow> lexicon_chinese() {
+  return kChinese;
+}
 
 }  // namespace kino::agent

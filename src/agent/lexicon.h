@@ -52,17 +52,17 @@ enum class Cue {
   filler,      // politeness and framing that a prompt drops ("please", "can you")
   separator,   // joins two requests ("then", "然后", ";")
   // from patterns (numbers in Hit::a, Hit::b; milliseconds for times)
-  time_range,     // a..b
-  time_first,     // the first a ms
-  time_last,      // the last a ms
-  time_at,        // at a
-  time_to,        // to a
-  time_length,    // a bare length
-  percent,        // a percent
-  seed,           // a
-  ordinal_pair,   // ordinals a (and b when b > 0) of the object named in value
-  file_name,      // value: the name as written (original case)
-  library_name,   // value: the media id of a library item named in the message
+  time_range,    // a..b
+  time_first,    // the first a ms
+  time_last,     // the last a ms
+  time_at,       // at a
+  time_to,       // to a
+  time_length,   // a bare length
+  percent,       // a percent
+  seed,          // a
+  ordinal_pair,  // ordinals a (and b when b > 0) of the object named in value
+  file_name,     // value: the name as written (original case)
+  library_name,  // value: the media id of a library item named in the message
 };
 
 struct Hit {

@@ -61,8 +61,8 @@ const MediaItem* media_named(std::span<const MediaItem> library, std::string_vie
 }
 
 const MediaItem* media_by_id(std::span<const MediaItem> library, std::string_view id) {
-  auto it = std::find_if(library.begin(), library.end(),
-                         [&](const MediaItem& m) { return m.id == id; });
+  auto it =
+      std::find_if(library.begin(), library.end(), [&](const MediaItem& m) { return m.id == id; });
   return it == library.end() ? nullptr : &*it;
 }
 

@@ -13,9 +13,9 @@ std::string_view media_kind_name(MediaKind kind);  // "video", "image", "audio"
 std::optional<MediaKind> media_kind_parse(std::string_view s);
 
 struct MediaItem {
-  std::string id;    // the media id a segment's source refers to
+  std::string id;  // the media id a segment's source refers to
   MediaKind kind = MediaKind::video;
-  std::string name;  // the file name as uploaded ("city.mp4"), or a label
+  std::string name;         // the file name as uploaded ("city.mp4"), or a label
   int64_t duration_ms = 0;  // 0 for images
   int width = 0, height = 0;
 };

@@ -8,9 +8,9 @@ namespace kino::agent {
 namespace {
 
 struct CodePoint {
-  uint32_t cp;     // U+FFFD for an invalid byte
-  size_t offset;   // in the original
-  size_t length;   // bytes in the original
+  uint32_t cp;    // U+FFFD for an invalid byte
+  size_t offset;  // in the original
+  size_t length;  // bytes in the original
 };
 
 std::vector<CodePoint> decode(std::string_view s) {
@@ -18,7 +18,11 @@ std::vector<CodePoint> decode(std::string_view s) {
   size_t i = 0;
   while (i < s.size()) {
     unsigned char c = static_cast<unsigned char>(s[i]);
-    size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    size_t len = c < 0x80           ? 1
+                 : (c >> 5) == 0x6  ? 2
+                 : (c >> 4) == 0xE  ? 3
+                 : (c >> 3) == 0x1E ? 4
+                                    : 0;
     bool ok = len > 0 && i + len <= s.size();
     uint32_t cp = len == 1 ? c : c & (0x7F >> len);
     for (size_t k = 1; ok && k < len; ++k) {
@@ -57,9 +61,11 @@ void encode(std::string& out, uint32_t cp) {
 
 std::optional<int> cn_digit(uint32_t cp) {
   switch (cp) {
-    case U'零': case U'〇': return 0;
+    case U'零':
+    case U'〇': return 0;
     case U'一': return 1;
-    case U'二': case U'两': return 2;
+    case U'二':
+    case U'两': return 2;
     case U'三': return 3;
     case U'四': return 4;
     case U'五': return 5;
@@ -78,12 +84,24 @@ bool cn_numeral(uint32_t cp) {
 // Units after which (or markers before which) a Chinese numeral is a number to parse.
 bool cn_unit(uint32_t cp) {
   switch (cp) {
-    case U'秒': case U'个': case U'個': case U'段': case U'条': case U'條': case U'张':
-    case U'張': case U'倍': case U'首': case '%': case 0xFF05: return true;
+    case U'秒':
+    case U'个':
+    case U'個':
+    case U'段':
+    case U'条':
+    case U'條':
+    case U'张':
+    case U'張':
+    case U'倍':
+    case U'首':
+    case '%':
+    case 0xFF05: return true;
     default: return false;
   }
 }
-bool cn_marker(uint32_t cp) { return cp == U'第' || cp == U'前' || cp == U'后' || cp == U'之'; }
+bool cn_marker(uint32_t cp) {
+  return cp == U'第' || cp == U'前' || cp == U'后' || cp == U'之';
+}
 
 int64_t cn_value(const std::vector<CodePoint>& cps, size_t b, size_t e) {
   int64_t total = 0, current = 0;
@@ -116,7 +134,9 @@ std::optional<uint32_t> fold(uint32_t cp) {
   return std::nullopt;
 }
 
-bool word_byte(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+bool word_byte(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
 
 }  // namespace
 
@@ -158,8 +178,9 @@ void MessageText::find_quotes() {
     bool edges;  // the mark must stand at word edges: "don't" holds no quote
   };
   static constexpr Pair kPairs[] = {
-      {"\"", "\"", false},        {"'", "'", true},          {"\u201c", "\u201d", false},
-      {"\u2018", "\u2019", false}, {"\u300c", "\u300d", false}, {"\u300e", "\u300f", false},
+      {"\"", "\"", false},         {"'", "'", true},
+      {"\u201c", "\u201d", false}, {"\u2018", "\u2019", false},
+      {"\u300c", "\u300d", false}, {"\u300e", "\u300f", false},
       {"\u300a", "\u300b", false},
   };
   size_t i = 0;

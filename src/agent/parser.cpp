@@ -78,7 +78,8 @@ Clause make_clause(Span span, const std::vector<Hit>& hits, const MessageText& t
 // "video" and "clip" frame a request; "shot" or "footage" describe the picture.
 bool generic_clip_noun(const MessageText& text, Span span) {
   std::string_view w = std::string_view(text.norm()).substr(span.begin, span.end - span.begin);
-  for (std::string_view n : {"video", "videos", "clip", "clips", "video clip", "视频", "短片", "片段"})
+  for (std::string_view n :
+       {"video", "videos", "clip", "clips", "video clip", "视频", "短片", "片段"})
     if (w == n) return true;
   return false;
 }
@@ -111,7 +112,8 @@ std::vector<Clause> split_clauses(const std::vector<Hit>& hits, const MessageTex
   std::vector<Clause> out;
   for (const Span& p : parts) {
     Clause c = make_clause(p, hits, text);
-    bool verb = std::any_of(c.hits.begin(), c.hits.end(), [](const Hit* h) { return is_verb(h->cue); });
+    bool verb =
+        std::any_of(c.hits.begin(), c.hits.end(), [](const Hit* h) { return is_verb(h->cue); });
     bool object_first = !c.hits.empty() && is_object(c.hits.front()->cue);
     if (out.empty() || verb) {
       out.push_back(std::move(c));
@@ -132,13 +134,13 @@ std::vector<Clause> split_clauses(const std::vector<Hit>& hits, const MessageTex
 
 TargetKind noun_kind(std::string_view noun) {
   static constexpr std::pair<std::string_view, TargetKind> kNouns[] = {
-      {"clip", TargetKind::clip},     {"video", TargetKind::clip},   {"segment", TargetKind::clip},
-      {"shot", TargetKind::clip},     {"scene", TargetKind::clip},   {"image", TargetKind::clip},
-      {"photo", TargetKind::clip},    {"picture", TargetKind::clip}, {"title", TargetKind::title},
-      {"caption", TargetKind::text},  {"text", TargetKind::text},    {"片段", TargetKind::clip},
-      {"视频", TargetKind::clip},     {"镜头", TargetKind::clip},    {"图片", TargetKind::clip},
-      {"照片", TargetKind::clip},     {"标题", TargetKind::title},   {"字幕", TargetKind::text},
-      {"文字", TargetKind::text},     {"音乐", TargetKind::music},
+      {"clip", TargetKind::clip},    {"video", TargetKind::clip},   {"segment", TargetKind::clip},
+      {"shot", TargetKind::clip},    {"scene", TargetKind::clip},   {"image", TargetKind::clip},
+      {"photo", TargetKind::clip},   {"picture", TargetKind::clip}, {"title", TargetKind::title},
+      {"caption", TargetKind::text}, {"text", TargetKind::text},    {"片段", TargetKind::clip},
+      {"视频", TargetKind::clip},    {"镜头", TargetKind::clip},    {"图片", TargetKind::clip},
+      {"照片", TargetKind::clip},    {"标题", TargetKind::title},   {"字幕", TargetKind::text},
+      {"文字", TargetKind::text},    {"音乐", TargetKind::music},
   };
   for (const auto& [n, k] : kNouns)
     if (noun.substr(0, n.size()) == n) return k;
@@ -165,7 +167,9 @@ int ordinal_value(const Hit& h) {
   }
 }
 
-int clamp_ordinal(double v) { return v < 1 ? 0 : v > 100000 ? 100000 : int(v); }
+int clamp_ordinal(double v) {
+  return v < 1 ? 0 : v > 100000 ? 100000 : int(v);
+}
 
 Target target_of(const Clause& c, std::span<const MediaItem> library) {
   Target t;
@@ -216,7 +220,9 @@ MediaRef media_of(const Clause& c, std::span<const MediaItem> library) {
   return ref;
 }
 
-int64_t ms(double v) { return int64_t(v + 0.5); }
+int64_t ms(double v) {
+  return int64_t(v + 0.5);
+}
 
 std::optional<timeline::TextPosition> position_of(const Clause& c) {
   if (const Hit* h = c.first(Cue::position)) return timeline::text_position_parse(h->value);
@@ -251,7 +257,7 @@ bool removed_from_prompt(Cue c) {
 }
 
 bool is_space_or_punct(std::string_view s) {
-  static constexpr std::string_view kPunct[] = {" ", ",", ".", ";", ":", "!", "?", "-",
+  static constexpr std::string_view kPunct[] = {" ",  ",",  ".",  ";",  ":",  "!",  "?", "-",
                                                 "，", "。", "；", "：", "！", "？", "、"};
   for (auto p : kPunct)
     if (s == p) return true;
@@ -259,11 +265,11 @@ bool is_space_or_punct(std::string_view s) {
 }
 
 std::string trim_words(std::string s) {
-  static constexpr std::string_view kLeading[] = {"of ", "about ", "showing ", "where ", "with ",
-                                                  "and ", "的", "关于", "是"};
+  static constexpr std::string_view kLeading[] = {"of ",  "about ", "showing ", "where ", "with ",
+                                                  "and ", "的",     "关于",     "是"};
   static constexpr std::string_view kTrailing[] = {
-      " in", " with", " at", " of", " for", " and", " as", " on", " using", " the", " a",
-      " an", " that", " is", " lasting", " long", " video", " clip", "的", "一段", "一个"};
+      " in", " with", " at", " of",      " for",  " and",   " as",   " on", " using", " the", " a",
+      " an", " that", " is", " lasting", " long", " video", " clip", "的",  "一段",   "一个"};
   auto strip_edges = [](std::string& t) {
     bool changed = true;
     while (changed && !t.empty()) {
@@ -293,6 +299,8 @@ std::string trim_words(std::string s) {
   while (changed) {
     changed = false;
     strip_edges(s);
+    for (std::string_view lone : {"a", "an", "the", "some", "me", "it", "one"})
+      if (lower_prefix(s, lone) && s.size() == lone.size()) s.clear();
     for (auto p : kLeading)
       if (lower_prefix(s, p)) {
         s.erase(0, p.size());
@@ -320,7 +328,8 @@ std::string tidy(const std::string& s) {
   return out;
 }
 
-std::string prompt_of(const Clause& c, const MessageText& text, std::vector<std::string>& styles_before) {
+std::string prompt_of(const Clause& c, const MessageText& text,
+                      std::vector<std::string>& styles_before) {
   if (!c.quotes.empty()) return c.quotes.front()->text;
   size_t begin = c.span.begin;
   if (const Hit* s = c.first(Cue::subject)) begin = s->span.end;
@@ -346,7 +355,8 @@ std::string prompt_of(const Clause& c, const MessageText& text, std::vector<std:
 
 // ---- intents ---------------------------------------------------------------------------
 
-Action generate_action(const Clause& c, const MessageText& text, std::span<const MediaItem> library) {
+Action generate_action(const Clause& c, const MessageText& text,
+                       std::span<const MediaItem> library) {
   GenerateParams g;
   std::vector<std::string> styles_before;
   g.prompt = prompt_of(c, text, styles_before);
@@ -356,7 +366,8 @@ Action generate_action(const Clause& c, const MessageText& text, std::span<const
   if (const Hit* h = c.first(Cue::resolution)) g.resolution = h->value;
   if (const Hit* h = c.first(Cue::seed)) g.seed = int64_t(h->a);
   for (const Hit* h : c.hits)
-    if (h->cue == Cue::style && std::find(g.styles.begin(), g.styles.end(), h->value) == g.styles.end())
+    if (h->cue == Cue::style &&
+        std::find(g.styles.begin(), g.styles.end(), h->value) == g.styles.end())
       g.styles.push_back(h->value);
   g.animate = c.has(Cue::animate);
   if (g.animate) g.image = media_of(c, library);
@@ -376,7 +387,7 @@ Action add_text_action(const Clause& c, const MessageText& text) {
       }
     t.text = trim_words(tidy(text.original_slice({intro->span.end, end})));
   }
-  t.role = c.has(Cue::title) ? TextRole::title
+  t.role = c.has(Cue::title)                    ? TextRole::title
            : c.has_any(Cue::caption, Cue::text) ? TextRole::caption
                                                 : TextRole::title;
   t.position = position_of(c);
@@ -400,7 +411,8 @@ Action trim_action(const Clause& c, std::span<const MediaItem> library) {
   if (t.target.kind == TargetKind::any) t.target.kind = TargetKind::clip;
   if (const Hit* h = c.first(Cue::time_first)) t.cut_start_ms = ms(h->a);
   if (const Hit* h = c.first(Cue::time_last)) t.cut_end_ms = ms(h->a);
-  if (const Hit* h = c.first(Cue::time_to)) t.duration_ms = ms(h->a);
+  if (const Hit* h = c.first(Cue::time_to))
+    t.duration_ms = ms(h->a);
   else if (const Hit* h2 = c.first(Cue::time_length); h2 && !t.cut_start_ms && !t.cut_end_ms)
     t.duration_ms = ms(h2->a);
   return {t};
@@ -441,9 +453,12 @@ Action swap_action(const Clause& c, std::span<const MediaItem> library) {
 Action volume_action(const Clause& c, std::span<const MediaItem> library) {
   SetVolumeParams v;
   v.target = target_of(c, library);
-  if (c.has(Cue::unmute)) v.volume = 1.0;
-  else if (c.has(Cue::mute)) v.volume = 0.0;
-  else if (const Hit* h = c.first(Cue::percent)) v.volume = h->a / 100.0;
+  if (c.has(Cue::unmute))
+    v.volume = 1.0;
+  else if (c.has(Cue::mute))
+    v.volume = 0.0;
+  else if (const Hit* h = c.first(Cue::percent))
+    v.volume = h->a / 100.0;
   return {v};
 }
 
@@ -468,8 +483,8 @@ Action decide(const Clause& c, const MessageText& text, std::span<const MediaIte
   if (c.has_any(Cue::mute, Cue::unmute)) return volume_action(c, library);
   if (c.has(Cue::move)) return move_action(c, library);
   bool adds = c.has(Cue::add) || c.inherits_add;
-  bool adds_object = adds && c.has_any(Cue::music, Cue::title, Cue::caption, Cue::text,
-                                       Cue::clip, Cue::image, Cue::library_name, Cue::file_name);
+  bool adds_object = adds && c.has_any(Cue::music, Cue::title, Cue::caption, Cue::text, Cue::clip,
+                                       Cue::image, Cue::library_name, Cue::file_name);
   if (c.has_any(Cue::volume, Cue::percent) && !adds_object) return volume_action(c, library);
   if (const Hit* h = c.first(Cue::aspect); h && !adds_object) return {SetAspectParams{h->value}};
   if (c.has_any(Cue::title, Cue::caption, Cue::text) ||
@@ -486,7 +501,7 @@ Action decide(const Clause& c, const MessageText& text, std::span<const MediaIte
     AddClipParams a;
     a.media = media_of(c, library);
     if (a.media.id.empty() && a.media.name.empty())
-      a.media_kind = c.has(Cue::image) ? MediaKind::image
+      a.media_kind = c.has(Cue::image)  ? MediaKind::image
                      : c.has(Cue::clip) ? std::optional(MediaKind::video)
                                         : std::nullopt;
     if (const Hit* h = c.first(Cue::time_at)) a.start_ms = ms(h->a);
@@ -506,9 +521,8 @@ Plan parse_message(std::string_view message, const ParseContext& context) {
   std::vector<Hit> hits = lexicon_scan(text, context.library);
   std::vector<Clause> clauses = split_clauses(hits, text);
   for (const Clause& c : clauses) plan.actions.push_back(decide(c, text, context.library));
-  bool any_help = std::any_of(plan.actions.begin(), plan.actions.end(), [](const Action& a) {
-    return a.kind() == ActionKind::help;
-  });
+  bool any_help = std::any_of(plan.actions.begin(), plan.actions.end(),
+                              [](const Action& a) { return a.kind() == ActionKind::help; });
   if (plan.actions.size() > 1 && any_help) {
     Clause all = make_clause({0, text.norm().size()}, hits, text);
     plan.actions = {decide(all, text, context.library)};

@@ -10,8 +10,8 @@
 namespace kino::agent {
 
 struct ParseContext {
-  std::string_view session_language;    // "en", "zh", ...; empty: detect from the message
-  std::span<const MediaItem> library;   // names the user may mention; oldest first
+  std::string_view session_language;   // "en", "zh", ...; empty: detect from the message
+  std::span<const MediaItem> library;  // names the user may mention; oldest first
 };
 
 // Never throws for any input: what matches nothing becomes a help action. Requests

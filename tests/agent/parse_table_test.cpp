@@ -78,7 +78,8 @@ const Row kRows[] = {
      R"({"prompt":"动漫风格的樱花飘落","seed":7,"styles":["anime"]})"},
     // animate
     {"animate the image", "generate", R"({"animate":true})"},
-    {"animate photo.png", "generate", R"({"animate":true,"image_id":"med_i1","image_name":"photo.png"})"},
+    {"animate photo.png", "generate",
+     R"({"animate":true,"image_id":"med_i1","image_name":"photo.png"})"},
     {"animate sunset.jpg with slowly moving clouds", "generate",
      R"({"animate":true,"image_id":"med_i2","prompt":"slowly moving clouds"})"},
     {"让图片动起来", "generate", R"({"animate":true})"},
@@ -105,7 +106,8 @@ const Row kRows[] = {
      R"({"text":"你好","role":"caption","start_ms":0,"end_ms":3000})"},
     {"在顶部添加文字“限时优惠”，2秒到5秒", "add_text",
      R"({"text":"限时优惠","position":"top","start_ms":2000,"end_ms":5000})"},
-    {"加一个标题'旅行日记'，前三秒", "add_text", R"({"text":"旅行日记","start_ms":0,"end_ms":3000})"},
+    {"加一个标题'旅行日记'，前三秒", "add_text",
+     R"({"text":"旅行日记","start_ms":0,"end_ms":3000})"},
     // aspect
     {"make it square", "set_aspect", R"({"aspect":"1:1"})"},
     {"change the aspect ratio to 16:9", "set_aspect", R"({"aspect":"16:9"})"},
@@ -118,7 +120,8 @@ const Row kRows[] = {
     {"trim the first clip to 3 seconds", "trim",
      R"({"target":{"kind":"clip","ordinal":1},"duration_ms":3000})"},
     {"cut the first 2 seconds", "trim", R"({"target":{"kind":"clip"},"cut_start_ms":2000})"},
-    {"trim the last clip to 4s", "trim", R"({"target":{"kind":"clip","ordinal":"last"},"duration_ms":4000})"},
+    {"trim the last clip to 4s", "trim",
+     R"({"target":{"kind":"clip","ordinal":"last"},"duration_ms":4000})"},
     {"cut the last 1.5 seconds of clip 2", "trim",
      R"({"target":{"kind":"clip","ordinal":2},"cut_end_ms":1500})"},
     {"把第一个片段剪到3秒", "trim", R"({"target":{"kind":"clip","ordinal":1},"duration_ms":3000})"},
@@ -133,13 +136,15 @@ const Row kRows[] = {
     {"删除第2个片段", "remove", R"({"target":{"kind":"clip","ordinal":2}})"},
     // move / swap
     {"move the title to 5s", "move", R"({"target":{"kind":"title"},"start_ms":5000})"},
-    {"move clip 2 to the beginning", "move", R"({"target":{"kind":"clip","ordinal":2},"to_index":1})"},
+    {"move clip 2 to the beginning", "move",
+     R"({"target":{"kind":"clip","ordinal":2},"to_index":1})"},
     {"把标题移到5秒", "move", R"({"target":{"kind":"title"},"start_ms":5000})"},
     {"swap clips 1 and 2", "swap",
      R"({"a":{"kind":"clip","ordinal":1},"b":{"kind":"clip","ordinal":2}})"},
     {"swap the first and second clips", "swap",
      R"({"a":{"kind":"clip","ordinal":1},"b":{"kind":"clip","ordinal":2}})"},
-    {"交换片段1和2", "swap", R"({"a":{"kind":"clip","ordinal":1},"b":{"kind":"clip","ordinal":2}})"},
+    {"交换片段1和2", "swap",
+     R"({"a":{"kind":"clip","ordinal":1},"b":{"kind":"clip","ordinal":2}})"},
     // volume
     {"music to 50%", "set_volume", R"({"target":{"kind":"music"},"volume":0.5})"},
     {"set the music volume to 20%", "set_volume", R"({"target":{"kind":"music"},"volume":0.2})"},
@@ -165,8 +170,8 @@ const Row kRows[] = {
 
 void expect_subset(const Json& expected, const Json& actual, const std::string& where) {
   for (auto it = expected.begin(); it != expected.end(); ++it) {
-    ASSERT_TRUE(actual.contains(it.key())) << where << ": missing \"" << it.key() << "\" in "
-                                           << actual.dump();
+    ASSERT_TRUE(actual.contains(it.key()))
+        << where << ": missing \"" << it.key() << "\" in " << actual.dump();
     if (it->is_object()) {
       expect_subset(*it, actual[it.key()], where + "." + it.key());
     } else if (it->is_number_float() || actual[it.key()].is_number_float()) {
