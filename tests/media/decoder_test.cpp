@@ -161,6 +161,43 @@ TEST(VideoDecoder, SeekIsFrameAccurate) {
   }
 }
 
+class SeekContainer : public ::testing::TestWithParam<std::string> {};
+
+// The same 2 s counter clip in every video container: seeks land on the exact frame.
+TEST_P(SeekContainer, SeekLandsOnTheRequestedFrame) {
+  const std::string ext = GetParam();
+  TestDir dir("seek-" + ext);
+  const auto mp4 = dir / "clip.mp4";
+  write_test_clip(mp4, {.width = 320, .height = 180, .duration_ms = 2000, .audio = false});
+  auto path = mp4;
+  if (ext == "webm") {
+    path = dir / "clip.webm";
+    write_test_clip(path, {.width = 320,
+                           .height = 180,
+                           .duration_ms = 2000,
+                           .audio = false,
+                           .format = ContainerFormat::webm});
+  } else if (ext != "mp4") {
+    path = dir / ("clip." + ext);
+    kino::testing::ffmpeg_make(
+        "-i '" + mp4.string() + "' " + (ext == "avi" ? "-c:v mpeg4 -q:v 2 -g 25" : "-c copy"),
+        path);
+  }
+  VideoDecoder dec(path);
+  Frame f;
+  int64_t pts = -1;
+  for (auto [ms, frame] : {std::pair{1000, 30}, {517, 16}, {1500, 45}, {0, 0}, {1967, 59}}) {
+    dec.seek(ms);
+    ASSERT_TRUE(dec.read(f, &pts)) << ext << " seek " << ms;
+    EXPECT_EQ(read_counter(f), frame) << ext << " seek " << ms;
+    EXPECT_EQ(pts, (frame * 1000 + 15) / 30) << ext << " seek " << ms;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(VideoContainers, SeekContainer,
+                         ::testing::Values("mp4", "mov", "mkv", "avi", "webm"),
+                         [](const auto& info) { return info.param; });
+
 TEST(VideoDecoder, StillImageReturnsAgainAfterSeek) {
   TestDir dir("still-seek");
   const auto path = dir / "still.jpg";
