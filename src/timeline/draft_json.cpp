@@ -11,6 +11,41 @@ namespace {
 
 using Keys = std::initializer_list<std::string_view>;
 
+// Nesting limit for draft JSON: a draft itself nests 6 levels; the rest is room for `m`.
+// Deeper values would make copying and printing them recurse without bound.
+constexpr int kMaxDepth = 64;
+
+// True when `j` nests no deeper than `levels` (recursion bounded by `levels`).
+bool depth_within(const Json& j, int levels) {
+  if (!j.is_structured()) return true;
+  if (levels == 0) return false;
+  for (const auto& item : j)
+    if (!depth_within(item, levels - 1)) return false;
+  return true;
+}
+
+// Where text first nests deeper than kMaxDepth (checked before parsing); npos if nowhere.
+size_t too_deep_at(std::string_view text) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      if (++depth > kMaxDepth) return i;
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
+  return std::string_view::npos;
+}
+
 // The root's path is "" so that its fields read "canvas.w", "t[0]"; messages about the
 // root object itself say "draft".
 std::string display(std::string_view path) {
@@ -81,6 +116,9 @@ void read_meta(const Json& obj, std::string_view path, Json& meta, std::string* 
   if (!m) return;
   std::string p = json_path(path, "m");
   require_object(*m, p);
+  if (!depth_within(*m, kMaxDepth))
+    fail_bad_request(p + " must nest at most " + std::to_string(kMaxDepth) +
+                     " levels deep, got deeper");
   meta = *m;
   if (name) *name = json_string(*m, "name", p, "");
 }
@@ -348,6 +386,9 @@ Draft draft_from_json(const Json& json) {
 }
 
 Draft draft_parse(std::string_view text) {
+  if (size_t at = too_deep_at(text); at != std::string_view::npos)
+    fail_bad_request("draft must nest at most " + std::to_string(kMaxDepth) +
+                     " levels deep, got deeper at byte " + std::to_string(at));
   return draft_from_json(json_parse(text, "draft"));
 }
 

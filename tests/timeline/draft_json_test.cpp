@@ -237,6 +237,22 @@ TEST(DraftJson, MalformedTextIsABadRequest) {
   }
 }
 
+TEST(DraftJson, DeepNestingIsRefusedBeforeItCanExhaustTheStack) {
+  std::string deep =
+      R"({"m": {"x": )" + std::string(1000000, '[') + std::string(1000000, ']') + "}}";
+  EXPECT_EQ(error_of([&] { draft_parse(deep); }),
+            "draft must nest at most 64 levels deep, got deeper at byte 74");
+  // Brackets inside strings do not count.
+  std::string text = R"({"m": {"x": ")" + std::string(1000, '[') + R"("}})";
+  EXPECT_EQ(draft_parse(text).meta["x"].get<std::string>().size(), 1000u);
+  // A value built in memory is checked before `m` is copied.
+  Json nested = Json::array();
+  for (int i = 0; i < 100; ++i) nested = Json::array({std::move(nested)});
+  Json draft = {{"t", {{{"tt", 0}, {"m", {{"x", nested}}}}}}};
+  EXPECT_EQ(error_of([&] { draft_from_json(draft); }),
+            "t[0].m must nest at most 64 levels deep, got deeper");
+}
+
 TEST(DraftJson, ParsingChecksShapesNotRules) {
   // Values that break rules parse; draft_validate refuses them.
   Draft d = draft_parse(R"({"canvas": {"w": 7, "fps": 0},
