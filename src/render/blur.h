@@ -9,9 +9,17 @@
 
 namespace kino::render {
 
+// Buffers box_blur reuses between calls.
+struct BlurScratch {
+  std::vector<uint16_t> line;
+  std::vector<uint8_t> plane;
+  std::vector<uint32_t> sums;
+};
+
 // Box blur of every plane of a yuv420p frame, in place: `passes` horizontal and vertical
-// passes of radius `radius` (3 passes approximate a Gaussian).
-void box_blur(media::Frame& frame, int radius, int passes, std::vector<uint16_t>& scratch);
+// passes of radius `radius` (chroma: radius / 2), edges clamped; 3 passes approximate a
+// Gaussian.
+void box_blur(media::Frame& frame, int radius, int passes, BlurScratch& scratch);
 
 // Builds blur-pad backgrounds. Not thread-safe; reuses its buffers.
 class BlurPad {
@@ -21,11 +29,13 @@ class BlurPad {
   // Fills `out` (yuv420p, the layer box size) with `view` of `src` (the region that
   // covers the box) scaled to cover and strongly blurred.
   void build(const media::Frame& src, ViewRect view, media::Frame& out);
+  // The same into the part `at` of `out` (even, wholly inside).
+  void build(const media::Frame& src, ViewRect view, media::Frame& out, Rect at);
 
  private:
   Resampler resampler_;
   media::Frame small_;
-  std::vector<uint16_t> scratch_;
+  BlurScratch scratch_;
 };
 
 }  // namespace kino::render

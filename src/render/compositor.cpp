@@ -19,6 +19,14 @@ namespace kino::render {
 namespace {
 constexpr media::Yuv kBlack{16, 128, 128};
 
+bool inside(const Rect& r, const media::Frame& canvas) {
+  return r.x >= 0 && r.y >= 0 && r.x + r.w <= canvas.width() && r.y + r.h <= canvas.height();
+}
+
+bool covers(const Rect& r, const media::Frame& canvas) {
+  return r.x <= 0 && r.y <= 0 && r.x + r.w >= canvas.width() && r.y + r.h >= canvas.height();
+}
+
 // Fade ramp for a segment's first/last frames; 1 outside the ramps.
 double edge_fade(int64_t rel, int64_t remaining, int64_t fade_in, int64_t fade_out) {
   double f = 1.0;
@@ -114,8 +122,30 @@ Compositor::Compositor(const timeline::Draft& draft, const MediaTable& media,
 
 Compositor::~Compositor() = default;
 
+LayerMod Compositor::layer_mod(const Layer& l, int64_t n) const {
+  LayerMod mod = transition_incoming(l.segment->transition.kind, l.in_frames, n - l.first);
+  if (l.next)
+    mod.combine(transition_outgoing(l.next->segment->transition.kind, l.next->in_frames,
+                                    n - l.next->first));
+  return mod;
+}
+
+// Whether the bottom layer at frame n hides the canvas colour completely.
+bool Compositor::bottom_is_opaque(int64_t n, const media::Frame& canvas) const {
+  if (tracks_.empty()) return false;
+  for (const auto& layer : tracks_.front()->layers) {
+    const Layer& l = *layer;
+    if (n < l.first || n >= l.visible_end) continue;
+    if (l.is_text || l.segment->transform.opacity < 1.0) return false;
+    const LayerMod mod = layer_mod(l, n);
+    if (mod.opacity < 1.0) return false;
+    return covers(l.geometry.blur_background ? l.geometry.box : l.geometry.dest, canvas);
+  }
+  return false;
+}
+
 void Compositor::compose(int64_t n, media::Frame& canvas) {
-  fill_canvas(canvas, background_);
+  if (!bottom_is_opaque(n, canvas)) fill_canvas(canvas, background_);
   for (auto& track : tracks_)
     for (auto& layer : track->layers) {
       if (n >= layer->visible_end) {
@@ -128,10 +158,7 @@ void Compositor::compose(int64_t n, media::Frame& canvas) {
 
 void Compositor::draw_layer(Layer& l, int64_t n, media::Frame& canvas) {
   const timeline::Segment& s = *l.segment;
-  LayerMod mod = transition_incoming(s.transition.kind, l.in_frames, n - l.first);
-  if (l.next)
-    mod.combine(transition_outgoing(l.next->segment->transition.kind, l.next->in_frames,
-                                    n - l.next->first));
+  const LayerMod mod = layer_mod(l, n);
 
   if (l.is_text) {
     if (!l.overlay) {
@@ -165,7 +192,11 @@ void Compositor::draw_layer(Layer& l, int64_t n, media::Frame& canvas) {
   if (opacity <= 0) return;
   const double pw = picture.width(), ph = picture.height();
 
-  if (g.blur_background) {
+  // Opaque layers wholly on the canvas are resampled straight into it, saving a copy.
+  if (g.blur_background && opacity == kOne && inside(g.box, canvas)) {
+    const ViewRect& v = g.background_view;
+    l.blur.build(picture, ViewRect{v.x * pw, v.y * ph, v.w * pw, v.h * ph}, canvas, g.box);
+  } else if (g.blur_background) {
     if (l.background.width() != g.box.w || l.background.height() != g.box.h)
       l.background = media::Frame(media::PixelFormat::yuv420p, g.box.w, g.box.h);
     if (l.background_serial != l.source->serial()) {
@@ -178,7 +209,11 @@ void Compositor::draw_layer(Layer& l, int64_t n, media::Frame& canvas) {
 
   const ViewRect base{g.view.x * pw, g.view.y * ph, g.view.w * pw, g.view.h * ph};
   const bool moving = s.motion.kind != timeline::MotionKind::none;
-  if (g.resample) {
+  if (g.resample && opacity == kOne && inside(g.dest, canvas)) {
+    const double span = double(std::max<int64_t>(l.last - l.first - 1, 1));
+    const ViewRect view = motion_view(s.motion, double(n - l.first) / span, base);
+    l.resampler.resample(picture, view, canvas, g.dest);
+  } else if (g.resample) {
     if (l.resampled.width() != g.dest.w || l.resampled.height() != g.dest.h)
       l.resampled = media::Frame(media::PixelFormat::yuv420p, g.dest.w, g.dest.h);
     // A held source frame without motion resamples to the same picture: reuse it.

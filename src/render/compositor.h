@@ -13,6 +13,7 @@
 #include "core/rational.h"
 #include "media/frame.h"
 #include "media/probe.h"
+#include "render/transition.h"
 #include "timeline/draft.h"
 
 namespace kino::render {
@@ -47,6 +48,8 @@ class Compositor {
   struct Track;
   class Text;
 
+  LayerMod layer_mod(const Layer& layer, int64_t n) const;
+  bool bottom_is_opaque(int64_t n, const media::Frame& canvas) const;
   void draw_layer(Layer& layer, int64_t n, media::Frame& canvas);
 
   CompositorParams params_;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 namespace kino::render {
 namespace {
@@ -28,12 +29,18 @@ void build_taps(int n, double start, double len, int size, std::vector<int32_t>&
 }  // namespace
 
 void Resampler::resample(const media::Frame& src, ViewRect view, media::Frame& dst) {
+  resample(src, view, dst, Rect{0, 0, dst.width(), dst.height()});
+}
+
+void Resampler::resample(const media::Frame& src, ViewRect view, media::Frame& dst, Rect at) {
   resample_plane(src.data(0), src.stride(0), src.width(), src.height(), view.x, view.y, view.w,
-                 view.h, dst.data(0), dst.stride(0), dst.width(), dst.height());
+                 view.h, dst.row(0, at.y) + at.x, dst.stride(0), at.w, at.h);
+  const int cw = std::min((at.w + 1) / 2, dst.plane_width(1) - at.x / 2);
+  const int ch = std::min((at.h + 1) / 2, dst.plane_height(1) - at.y / 2);
   for (int p = 1; p < 3; ++p)
     resample_plane(src.data(p), src.stride(p), src.plane_width(p), src.plane_height(p),
-                   view.x / 2, view.y / 2, view.w / 2, view.h / 2, dst.data(p), dst.stride(p),
-                   dst.plane_width(p), dst.plane_height(p));
+                   view.x / 2, view.y / 2, view.w / 2, view.h / 2,
+                   dst.row(p, at.y / 2) + at.x / 2, dst.stride(p), cw, ch);
 }
 
 void Resampler::resample_plane(const uint8_t* src, int src_stride, int src_w, int src_h,
@@ -49,15 +56,16 @@ void Resampler::resample_plane(const uint8_t* src, int src_stride, int src_w, in
 
   const int32_t* __restrict xi = xi_.data();
   const uint16_t* __restrict xw = xw_.data();
-  const int last = src_w - 1;
   for (int r = 0; r < rows; ++r) {
     const uint8_t* __restrict s = src + size_t(r0 + r) * size_t(src_stride);
     uint8_t* __restrict o = rows_.data() + size_t(r) * row_len;
     for (int i = 0; i < dst_w; ++i) {
-      const int a = xi[i];
-      const int b = std::min(a + 1, last);
-      const int wb = xw[i];
-      o[i] = uint8_t((s[a] * (256 - wb) + s[b] * wb + 128) >> 8);
+      // One 4-byte load gives both neighbours (taps never pass the last sample, and rows
+      // are padded), which the compiler turns into a vector gather.
+      uint32_t pair;
+      std::memcpy(&pair, s + xi[i], sizeof(pair));
+      const uint32_t wb = xw[i];
+      o[i] = uint8_t(((pair & 255u) * (256u - wb) + ((pair >> 8) & 255u) * wb + 128u) >> 8);
     }
   }
   for (int j = 0; j < dst_h; ++j) {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "media/frame.h"
+#include "render/blend.h"
 
 namespace kino::render {
 
@@ -20,6 +21,8 @@ class Resampler {
  public:
   // Fills all of `dst` (yuv420p) from `view` of `src` (yuv420p).
   void resample(const media::Frame& src, ViewRect view, media::Frame& dst);
+  // Fills the part `at` of `dst`: x, y, w and h even, wholly inside `dst`.
+  void resample(const media::Frame& src, ViewRect view, media::Frame& dst, Rect at);
 
  private:
   void resample_plane(const uint8_t* src, int src_stride, int src_w, int src_h, double x, double y,

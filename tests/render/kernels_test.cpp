@@ -155,7 +155,7 @@ TEST(Resample, SubPixelCropOfAGradient) {
 }
 
 TEST(Blur, ConstantStaysAndPeaksSpread) {
-  std::vector<uint16_t> scratch;
+  BlurScratch scratch;
   Frame f = solid(40, 30, 90, 100, 110);
   box_blur(f, 3, 3, scratch);
   EXPECT_EQ(f.row(0, 0)[0], 90);
