@@ -1,6 +1,11 @@
 // The documented flow over real HTTP: token -> session -> upload -> state -> export ->
 // poll -> download (whole and by range) -> probe the MP4.
 #include <fstream>
+#include <utility>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 
 #include "http/api_fixture.h"
 
