@@ -377,6 +377,20 @@ void Encoder::write_audio(const float* interleaved, size_t frames) {
 void Encoder::finish() {
   Impl& e = *impl_;
   if (e.finished) return;
+  if (e.next_video_pts == 0)
+    fail_bad_request(e.path.string() + ": finish() without any video frame written");
+  if (e.aenc && e.next_audio_pts == 0 && e.audio_fifo.empty()) {
+    // An empty audio track makes a file players and probe() reject: write silence for
+    // the video's duration instead.
+    const int64_t frames = av_rescale(
+        e.next_video_pts, int64_t(e.params.sample_rate) * e.params.fps.den, e.params.fps.num);
+    e.audio_fifo.assign(size_t(frames) * size_t(e.params.channels), 0.0f);
+    const size_t per_frame = size_t(e.aframe->nb_samples) * size_t(e.params.channels);
+    size_t pos = 0;
+    for (; e.audio_fifo.size() - pos >= per_frame; pos += per_frame)
+      e.encode_audio_frame(e.audio_fifo.data() + pos, e.aframe->nb_samples);
+    e.audio_fifo.erase(e.audio_fifo.begin(), e.audio_fifo.begin() + std::ptrdiff_t(pos));
+  }
   if (e.aenc) {
     const size_t ch = size_t(e.params.channels);
     if (!e.audio_fifo.empty()) {

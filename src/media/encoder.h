@@ -48,6 +48,9 @@ class Encoder {
   // Interleaved float samples at params().sample_rate / channels; any count per call.
   void write_audio(const float* interleaved, size_t frames);
   // Flushes the encoders and writes the trailer (for mp4, moves the moov atom first).
+  // With audio enabled but no samples written, the audio track is silence as long as
+  // the video. At least one video frame must have been written (else Error(bad_request)).
+  // Write failures throw Error(internal) naming the path.
   void finish();
 
  private:

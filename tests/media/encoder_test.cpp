@@ -254,6 +254,24 @@ TEST(Encoder, RejectsBadParamsAndFrames) {
   }
 }
 
+TEST(Encoder, NoAudioWrittenGivesASilentTrack) {
+  TestDir dir("enc-silent");
+  const auto path = dir / "silent.mp4";
+  EncodeParams p;
+  p.width = 160;
+  p.height = 90;
+  p.x264_preset = "ultrafast";
+  encode(path, p, 15, 0);
+  const MediaInfo info = probe(path);
+  EXPECT_TRUE(info.has_audio);
+  const AudioBuffer audio = decode_audio_file(path);
+  EXPECT_NEAR(double(audio.frames()), 24000.0, 1024.0);
+  EXPECT_EQ(kino::testing::channel_rms(audio.samples, 2, 0), 0.0);
+
+  Encoder empty(dir / "empty.mp4", p);
+  EXPECT_THROW(empty.finish(), Error);
+}
+
 TEST(Encoder, NamesParseBothWays) {
   for (auto f : {ContainerFormat::mp4, ContainerFormat::webm, ContainerFormat::gif})
     EXPECT_EQ(container_format_parse(container_format_name(f)), f);
