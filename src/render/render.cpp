@@ -1,6 +1,7 @@
 #include "render/render.h"
 
 #include <chrono>
+#include <cstdint>
 #include <system_error>
 
 #include "core/error.h"
@@ -9,6 +10,7 @@
 #include "render/audio_mix.h"
 #include "render/compositor.h"
 #include "render/pipeline.h"
+#include "render/transition.h"
 #include "timeline/frame_time.h"
 #include "timeline/validate.h"
 
@@ -55,15 +57,26 @@ MediaTable resolve_media(const timeline::Draft& draft, const MediaResolver& reso
   return table;
 }
 
-// Every sound of the timeline: the clips' own audio and the audio tracks.
+// Every sound of the timeline: the clips' own audio and the audio tracks. Clips joined by
+// a transition on a video track fade their sound across it.
 std::vector<AudioClip> audio_clips(const timeline::Draft& draft, const MediaTable& media,
                                    int64_t total_samples) {
   std::vector<AudioClip> clips;
   constexpr int64_t kPerMs = kMixRate / 1000;
   for (const timeline::Track& track : draft.tracks) {
     if (track.muted || track.type == timeline::TrackType::text) continue;
+    const timeline::Segment* prev = nullptr;
+    size_t prev_clip = SIZE_MAX;  // index in clips: pointers would dangle as it grows
     for (const timeline::Segment& s : track.segments) {
       const ResolvedMedia& m = media.at(s.source);
+      AudioFades fades;
+      if (prev && track.type == timeline::TrackType::video)
+        fades = transition_audio(s.transition.kind, s.transition.duration_ms,
+                                 std::max<int64_t>(prev->end_ms() - s.start_ms, 0));
+      if (prev_clip != SIZE_MAX)
+        clips[prev_clip].fade_out = std::max(clips[prev_clip].fade_out, fades.out_ms * kPerMs);
+      prev = &s;
+      prev_clip = SIZE_MAX;
       if (!m.info.has_audio) continue;
       AudioClip c;
       c.path = m.path;
@@ -72,9 +85,11 @@ std::vector<AudioClip> audio_clips(const timeline::Draft& draft, const MediaTabl
       c.in_ms = s.in_ms;
       c.loop = s.loop;
       c.gain = s.volume * track.volume;
-      c.fade_in = s.fade_in_ms * kPerMs;
+      c.fade_in = std::max(s.fade_in_ms, fades.in_ms) * kPerMs;
       c.fade_out = s.fade_out_ms * kPerMs;
-      if (c.end > c.start && c.gain > 0) clips.push_back(std::move(c));
+      if (c.end <= c.start || c.gain <= 0) continue;
+      clips.push_back(std::move(c));
+      prev_clip = clips.size() - 1;
     }
   }
   return clips;

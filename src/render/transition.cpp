@@ -32,16 +32,23 @@ LayerMod fade_black_out(int64_t t, int64_t rel) {
 }
 int64_t fade_black_hold(int64_t) { return 0; }
 
+AudioFades none_audio(int64_t, int64_t) { return {}; }
+AudioFades crossfade_audio(int64_t, int64_t overlap) { return {overlap, overlap}; }
+AudioFades fade_black_audio(int64_t ms, int64_t) { return {ms / 2, ms - ms / 2}; }
+
 struct TransitionEntry {
   timeline::TransitionKind kind;
   LayerMod (*incoming)(int64_t frames, int64_t rel);
   LayerMod (*outgoing)(int64_t frames, int64_t rel);
   int64_t (*hold)(int64_t frames);
+  AudioFades (*audio)(int64_t ms, int64_t overlap_ms);
 };
 constexpr TransitionEntry kTransitions[] = {
-    {timeline::TransitionKind::none, none_in, none_out, none_hold},
-    {timeline::TransitionKind::crossfade, crossfade_in, crossfade_out, crossfade_hold},
-    {timeline::TransitionKind::fade_black, fade_black_in, fade_black_out, fade_black_hold},
+    {timeline::TransitionKind::none, none_in, none_out, none_hold, none_audio},
+    {timeline::TransitionKind::crossfade, crossfade_in, crossfade_out, crossfade_hold,
+     crossfade_audio},
+    {timeline::TransitionKind::fade_black, fade_black_in, fade_black_out, fade_black_hold,
+     fade_black_audio},
 };
 
 const TransitionEntry& entry(timeline::TransitionKind kind) {
@@ -60,6 +67,9 @@ LayerMod transition_outgoing(timeline::TransitionKind kind, int64_t frames, int6
 }
 int64_t transition_hold(timeline::TransitionKind kind, int64_t frames) {
   return entry(kind).hold(frames);
+}
+AudioFades transition_audio(timeline::TransitionKind kind, int64_t ms, int64_t overlap_ms) {
+  return entry(kind).audio(ms, overlap_ms);
 }
 
 }  // namespace kino::render

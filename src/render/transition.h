@@ -28,4 +28,13 @@ LayerMod transition_outgoing(timeline::TransitionKind kind, int64_t frames, int6
 // How many frames after the cut the outgoing segment must stay visible.
 int64_t transition_hold(timeline::TransitionKind kind, int64_t frames);
 
+// The sound of clips joined by a transition of `ms` whose segments overlap by `overlap_ms`
+// (>= 0): the fade-out the outgoing clip needs and the fade-in of the incoming one, in ms.
+// crossfade: both over the overlap; fade-black: out over the first half, in over the second.
+struct AudioFades {
+  int64_t out_ms = 0;
+  int64_t in_ms = 0;
+};
+AudioFades transition_audio(timeline::TransitionKind kind, int64_t ms, int64_t overlap_ms);
+
 }  // namespace kino::render

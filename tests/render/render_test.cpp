@@ -46,19 +46,23 @@ class RenderTest : public ::testing::Test {
     return name;
   }
 
-  // A clip of one solid colour, without sound.
-  std::string solid_clip(const std::string& name, uint8_t r, uint8_t g, uint8_t b, int frames) {
+  // A clip of solid colours, without sound: `frames` of each colour in turn.
+  std::string solid_clip(const std::string& name, std::vector<media::Yuv> colors, int frames) {
     media::EncodeParams p;
     p.width = 320;
     p.height = 180;
     p.audio = false;
     media::Encoder enc(path(name), p);
     Frame f(PixelFormat::yuv420p, 320, 180);
-    const media::Yuv c = media::rgb_to_yuv(r, g, b);
-    f.fill(c.y, c.u, c.v);
-    for (int i = 0; i < frames; ++i) enc.write_video(f);
+    for (const media::Yuv& c : colors) {
+      f.fill(c.y, c.u, c.v);
+      for (int i = 0; i < frames; ++i) enc.write_video(f);
+    }
     enc.finish();
     return name;
+  }
+  std::string solid_clip(const std::string& name, uint8_t r, uint8_t g, uint8_t b, int frames) {
+    return solid_clip(name, {media::rgb_to_yuv(r, g, b)}, frames);
   }
 
   static Draft draft(int w, int h) {
@@ -249,6 +253,22 @@ TEST_F(RenderTest, BgmAt35PercentMeasures35PercentOfFull) {
   EXPECT_NEAR(part / full, 0.35, 0.02);
 }
 
+TEST_F(RenderTest, BgmFadesIn) {
+  clip("quiet.mp4", 320, 180, 2000, false);
+  media::write_test_tone(path("bgm.wav"), 2000, 220.0, 0.5);
+  Draft d = draft(320, 180);
+  d.tracks.push_back(track(TrackType::video, {seg("quiet.mp4", 0, 2000)}, "v"));
+  Segment bgm = seg("bgm.wav", 0, 2000);
+  bgm.fade_in_ms = 1000;
+  d.tracks.push_back(track(TrackType::audio, {bgm}, "a"));
+  run(d, "fadein.mp4");
+  const double start = rms("fadein.mp4", 0, 200), middle = rms("fadein.mp4", 400, 600);
+  const double full = rms("fadein.mp4", 1200, 1800);
+  EXPECT_NEAR(full, 0.354, 0.03);
+  EXPECT_LT(start, 0.15 * full);
+  EXPECT_NEAR(middle / full, 0.5, 0.08);
+}
+
 TEST_F(RenderTest, ClipSoundAndBgmMixAndMutingDropsTheClip) {
   clip("tone.mp4", 320, 180, 2000, true, 440.0, 0.5);
   media::write_test_tone(path("bgm.wav"), 1000, 220.0, 0.5);
@@ -314,6 +334,75 @@ TEST_F(RenderTest, CrossfadeMidpointBlendsTheTwoSources) {
   auto [u1, v1] = chroma(55);
   EXPECT_NEAR(u1, blue.u, 6);
   EXPECT_NEAR(v1, blue.v, 6);
+}
+
+TEST_F(RenderTest, TrimStartsInsideTheSource) {
+  const media::Yuv red = media::rgb_to_yuv(255, 0, 0), blue = media::rgb_to_yuv(0, 0, 255);
+  solid_clip("two.mp4", {red, blue}, 15);  // red for 0.5 s, then blue
+  Draft d = draft(320, 180);
+  Segment s = seg("two.mp4", 0, 400);
+  s.in_ms = 500;
+  d.tracks.push_back(track(TrackType::video, {s}, "v"));
+  run(d, "trim.mp4");
+  EXPECT_NEAR(frame_at("trim.mp4", 0).row(2, 45)[80], blue.v, 6);
+  // Past the source's end the last picture is held.
+  Draft longer = draft(320, 180);
+  longer.tracks.push_back(track(TrackType::video, {seg("two.mp4", 0, 1500)}, "v"));
+  run(longer, "held.mp4");
+  EXPECT_NEAR(frame_at("held.mp4", 5).row(2, 45)[80], red.v, 6);
+  EXPECT_NEAR(frame_at("held.mp4", 44).row(2, 45)[80], blue.v, 6);
+}
+
+// Mean absolute luma difference of two frames.
+double frame_diff(const Frame& a, const Frame& b) {
+  double sum = 0;
+  for (int y = 0; y < a.height(); ++y)
+    for (int x = 0; x < a.width(); ++x) sum += std::abs(a.row(0, y)[x] - b.row(0, y)[x]);
+  return sum / (double(a.width()) * a.height());
+}
+
+TEST_F(RenderTest, LowerRateSourcesHoldEachFrame) {
+  media::TestClipParams p;
+  p.width = 320;
+  p.height = 180;
+  p.fps = Rational{15, 1};
+  p.duration_ms = 1000;
+  p.audio = false;
+  media::write_test_clip(path("slow.mp4"), p);
+  Draft d = draft(320, 180);
+  d.tracks.push_back(track(TrackType::video, {seg("slow.mp4", 0, 1000)}, "v"));
+  run(d, "slow.out.mp4");
+  std::vector<Frame> frames;
+  media::VideoDecoder dec(path("slow.out.mp4"));
+  for (Frame f; frames.size() < 8 && dec.read(f);) frames.push_back(f.clone());
+  ASSERT_EQ(frames.size(), 8u);
+  double same = 0, changed = 0;
+  for (int k = 0; k < 3; ++k) {
+    same += frame_diff(frames[2 * k + 2], frames[2 * k + 3]);
+    changed += frame_diff(frames[2 * k + 1], frames[2 * k + 2]);
+  }
+  EXPECT_LT(same, changed / 3) << "same " << same << " changed " << changed;
+}
+
+TEST_F(RenderTest, AnimatedGifLoops) {
+  // 0.3 s black, then 0.2 s white.
+  ASSERT_EQ(testing::run_command(
+                "ffmpeg -v error -y -f lavfi -i color=black:s=160x90:r=10:d=0.3 -f lavfi -i "
+                "color=white:s=160x90:r=10:d=0.2 -filter_complex concat=n=2 \"" +
+                path("anim.gif").string() + "\""),
+            0);
+  Draft d = draft(320, 180);
+  Segment s = seg("anim.gif", 0, 1500);
+  s.fit = timeline::FitMode::stretch;
+  d.tracks.push_back(track(TrackType::video, {s}, "v"));
+  run(d, "gif.mp4");
+  auto level = [&](int n) { return mean_luma(frame_at("gif.mp4", n), 100, 50, 120, 80); };
+  for (int lap = 0; lap < 3; ++lap) {
+    EXPECT_LT(level(lap * 15 + 1), 40.0) << "lap " << lap;  // 0.03 s into the lap
+    if (lap < 2) {
+      EXPECT_GT(level(lap * 15 + 12), 200.0) << "lap " << lap;  // 0.4 s into it
+    }
+  }
 }
 
 TEST_F(RenderTest, FadeBlackDarkensAroundTheCut) {
