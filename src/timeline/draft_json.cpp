@@ -1,6 +1,7 @@
 #include "timeline/draft_json.h"
 
 #include <climits>
+#include <cstdlib>
 #include <initializer_list>
 
 #include "core/error.h"
@@ -140,8 +141,11 @@ Rational read_fps(const Json& canvas, std::string_view path) {
   std::string p = json_path(path, "fps");
   if (v->is_number_integer()) return Rational{v->get<int64_t>(), 1};
   Rational r;
-  if (v->is_number_float()) r = rational_parse(v->dump());
-  if (v->is_string()) r = rational_parse(v->get<std::string>());
+  std::string text = v->is_string() ? v->get<std::string>() : v->is_number() ? v->dump() : "";
+  // Decimal spellings are range-checked first: rational_parse scales them by 1000.
+  bool decimal = !text.empty() && text.find('/') == std::string::npos;
+  double approx = decimal ? std::strtod(text.c_str(), nullptr) : 0;
+  if (!text.empty() && (!decimal || (approx > 0 && approx <= 1e6))) r = rational_parse(text);
   if (!r.valid())
     fail_bad_request(p + " must be a positive rate like 30, 29.97 or \"30000/1001\", got " +
                      json_brief(*v));
@@ -396,7 +400,8 @@ Json draft_to_json(const Draft& draft) {
   Json j = Json::object();
   j["v"] = draft.version;
   Json canvas = {{"w", draft.canvas.width}, {"h", draft.canvas.height}};
-  Rational fps = draft.canvas.fps.reduced();
+  Rational fps = draft.canvas.fps;
+  if (fps.valid()) fps = fps.reduced();
   if (fps.den == 1)
     canvas["fps"] = fps.num;
   else

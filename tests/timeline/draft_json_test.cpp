@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include "test_drafts.h"
 
 namespace kino::timeline {
@@ -127,6 +129,11 @@ TEST(DraftJson, FrameRateSpellings) {
   EXPECT_EQ(draft_to_json(d)["canvas"]["fps"], 30);
   d.canvas.fps = {24000, 1001};
   EXPECT_EQ(draft_to_json(d)["canvas"]["fps"], "24000/1001");
+  // Invalid rates still print (validation refuses them) and read back unchanged.
+  for (Rational bad : {Rational{INT64_MIN, 1}, Rational{0, 1}, Rational{-30, 1}}) {
+    d.canvas.fps = bad;
+    EXPECT_EQ(draft_parse(draft_to_json(d).dump()).canvas.fps.num, bad.num);
+  }
 }
 
 TEST(DraftJson, MetadataIsPreservedAndNameIsAuthoritative) {
@@ -210,6 +217,15 @@ const BadDraft kBadDrafts[] = {
      "canvas.fps must be a positive rate like 30, 29.97 or \"30000/1001\", got \"30/0\""},
     {R"({"canvas": {"fps": -29.97}})",
      "canvas.fps must be a positive rate like 30, 29.97 or \"30000/1001\", got -29.97"},
+    {R"({"canvas": {"fps": 1e300}})",
+     "canvas.fps must be a positive rate like 30, 29.97 or \"30000/1001\", got 1e+300"},
+    {R"({"canvas": {"fps": "1e300"}})",
+     "canvas.fps must be a positive rate like 30, 29.97 or \"30000/1001\", got \"1e300\""},
+    {R"({"canvas": {"fps": "99999999999999999999/1"}})",
+     "canvas.fps must be a positive rate like 30, 29.97 or \"30000/1001\", got "
+     "\"99999999999999999999/1\""},
+    {R"({"canvas": {"fps": true}})",
+     "canvas.fps must be a positive rate like 30, 29.97 or \"30000/1001\", got true"},
     {R"({"canvas": {"bg": 5}})",
      "canvas.bg must be a colour (#rgb, #rrggbb, #rrggbbaa or a CSS name like \"white\"), got 5"},
     {R"({"canvas": {"aspect": "3:2"}})",
@@ -260,6 +276,46 @@ TEST(DraftJson, ParsingChecksShapesNotRules) {
   EXPECT_EQ(d.canvas.width, 7);
   EXPECT_EQ(d.tracks[0].segments[0].duration_ms, -5);
   EXPECT_EQ(error_of([&] { draft_validate(d); }), "canvas.w must be 16..4096 px, got 7");
+}
+
+}  // namespace
+}  // namespace kino::timeline
+
+namespace kino::timeline {
+namespace {
+
+// Mutated drafts (bytes flipped, inserted, deleted; seeded, so runs repeat) either parse
+// or fail with Error(bad_request); whatever parses summarizes and round-trips, valid or not.
+TEST(DraftJson, MutatedDraftsFailCleanly) {
+  const std::string base = kCanonical;
+  const char kAlphabet[] = "{}[]\",:0123456789-.eE tnfalsru\\/#xyzd\xc3\xa9\xff";
+  std::mt19937 rng(1234);
+  int parsed = 0, refused = 0;
+  for (int round = 0; round < 3000; ++round) {
+    std::string text = base;
+    int edits = 1 + int(rng() % 4);
+    for (int e = 0; e < edits && !text.empty(); ++e) {
+      size_t at = rng() % text.size();
+      char c = kAlphabet[rng() % (sizeof kAlphabet - 1)];
+      switch (rng() % 3) {
+        case 0: text[at] = c; break;
+        case 1: text.insert(text.begin() + std::ptrdiff_t(at), c); break;
+        default: text.erase(at, 1 + rng() % 8); break;
+      }
+    }
+    try {
+      Draft d = draft_parse(text);
+      ++parsed;
+      draft_summary(d);
+      EXPECT_EQ(draft_parse(draft_to_json(d).dump()), d) << text;
+      draft_validate(d);
+    } catch (const Error& e) {
+      ++refused;
+      EXPECT_EQ(e.code(), ErrorCode::bad_request) << text;
+    }
+  }
+  EXPECT_GT(parsed, 0);
+  EXPECT_GT(refused, 0);
 }
 
 }  // namespace
