@@ -61,6 +61,14 @@ constexpr PhraseRow kEnglish[] = {
     {Cue::animate, "image to video"},
     {Cue::animate, "make the image move"},
     {Cue::animate, "make the photo move"},
+    {Cue::animate, "from the image"},
+    {Cue::animate, "from the photo"},
+    {Cue::animate, "from my image"},
+    {Cue::animate, "from my photo"},
+    {Cue::animate, "from this image"},
+    {Cue::animate, "from this photo"},
+    {Cue::animate, "using the image"},
+    {Cue::animate, "using the photo"},
     {Cue::add, "add"},
     {Cue::add, "put"},
     {Cue::add, "insert"},
@@ -105,6 +113,9 @@ constexpr PhraseRow kEnglish[] = {
     {Cue::unmute, "turn the sound back on"},
     {Cue::volume, "volume"},
     {Cue::volume, "loudness"},
+    {Cue::volume, "louder"},
+    {Cue::volume, "quieter"},
+    {Cue::volume, "softer"},
     // objects
     {Cue::music, "music"},
     {Cue::music, "background music"},
@@ -282,6 +293,12 @@ constexpr PhraseRow kChinese[] = {
     {Cue::animate, "图生视频"},
     {Cue::animate, "变成视频"},
     {Cue::animate, "做成动画"},
+    {Cue::animate, "图片生成"},
+    {Cue::animate, "照片生成"},
+    {Cue::animate, "用图片"},
+    {Cue::animate, "用照片"},
+    {Cue::animate, "根据图片"},
+    {Cue::animate, "根据照片"},
     {Cue::add, "添加"},
     {Cue::add, "加上"},
     {Cue::add, "加入"},
@@ -336,6 +353,8 @@ constexpr PhraseRow kChinese[] = {
     {Cue::unmute, "恢复声音"},
     {Cue::volume, "音量"},
     {Cue::volume, "声音"},
+    {Cue::volume, "大声"},
+    {Cue::volume, "小声"},
     // objects
     {Cue::music, "音乐"},
     {Cue::music, "背景音乐"},
@@ -490,6 +509,7 @@ constexpr PatternRow kPatterns[] = {
      PatternRow::seconds},
     {Cue::time_to, "(?:(?:down\\s+)?to|until|till)\\s+" KINO_N "\\s*" KINO_U, PatternRow::seconds},
     {Cue::time_to, "(?:到|至)\\s*第?\\s*" KINO_N "\\s*" KINO_U, PatternRow::seconds},
+    {Cue::time_by, "by\\s+" KINO_N "\\s*" KINO_U, PatternRow::seconds},
     {Cue::time_length, KINO_N "\\s*-?\\s*" KINO_U, PatternRow::seconds},
     {Cue::percent, KINO_N "\\s*(?:%|percent|per cent)", PatternRow::number},
     {Cue::percent, "百分之\\s*" KINO_N, PatternRow::number},
@@ -650,6 +670,21 @@ void scan_patterns(MessageText& text, std::vector<Hit>& hits) {
   }
 }
 
+// "Times Square", "Square Enix": a modifier word written capitalized after a capitalized
+// word is part of a name, not a request.
+bool inside_name(const MessageText& text, const Hit& h) {
+  if (h.cue != Cue::aspect && h.cue != Cue::style && h.cue != Cue::position) return false;
+  auto upper = [](char c) { return c >= 'A' && c <= 'Z'; };
+  std::string word = text.original_slice(h.span);
+  if (word.empty() || !upper(word[0])) return false;
+  std::string before = text.original_slice({0, h.span.begin});
+  size_t end = before.find_last_not_of(' ');
+  if (end == std::string::npos || end + 1 == before.size()) return false;
+  size_t start = before.find_last_of(' ', end);
+  if (start == std::string::npos) return false;  // after the message's first word
+  return upper(before[start + 1]);
+}
+
 }  // namespace
 
 std::vector<Hit> lexicon_scan(MessageText& text, std::span<const MediaItem> library) {
@@ -658,6 +693,7 @@ std::vector<Hit> lexicon_scan(MessageText& text, std::span<const MediaItem> libr
   scan_patterns(text, hits);
   for (const PhraseRow* r : phrases_longest_first())
     find_phrase(text, r->phrase, r->cue, r->value, hits);
+  std::erase_if(hits, [&](const Hit& h) { return inside_name(text, h); });
   std::sort(hits.begin(), hits.end(),
             [](const Hit& a, const Hit& b) { return a.span.begin < b.span.begin; });
   return hits;

@@ -57,6 +57,7 @@ enum class Cue {
   time_last,     // the last a ms
   time_at,       // at a
   time_to,       // to a
+  time_by,       // by a ("shorten by 2 seconds")
   time_length,   // a bare length
   percent,       // a percent
   seed,          // a

@@ -248,6 +248,7 @@ bool removed_from_prompt(Cue c) {
     case Cue::time_last:
     case Cue::time_at:
     case Cue::time_to:
+    case Cue::time_by:
     case Cue::file_name:
     case Cue::library_name:
     case Cue::add:
@@ -265,8 +266,9 @@ bool is_space_or_punct(std::string_view s) {
 }
 
 std::string trim_words(std::string s) {
-  static constexpr std::string_view kLeading[] = {"of ",  "about ", "showing ", "where ", "with ",
-                                                  "and ", "的",     "关于",     "是"};
+  static constexpr std::string_view kLeading[] = {"of ",   "about ", "showing ", "where ",
+                                                  "with ", "and ",   "the ",     "my ",
+                                                  "this ", "的",     "关于",     "是"};
   static constexpr std::string_view kTrailing[] = {
       " in", " with", " at", " of",      " for",  " and",   " as",   " on", " using", " the", " a",
       " an", " that", " is", " lasting", " long", " video", " clip", "的",  "一段",   "一个"};
@@ -362,7 +364,11 @@ Action generate_action(const Clause& c, const MessageText& text,
   g.prompt = prompt_of(c, text, styles_before);
   for (const auto& s : styles_before) g.prompt += (g.prompt.empty() ? "" : ", ") + s;
   if (const Hit* h = c.first(Cue::time_length)) g.seconds = int64_t(h->a / 1000.0 + 0.5);
-  if (const Hit* h = c.first(Cue::aspect)) g.aspect = h->value;
+  for (const Hit* h : c.hits)  // a ratio written out wins over a word ("square")
+    if (h->cue == Cue::aspect &&
+        (g.aspect.empty() ||
+         h->value == text.norm().substr(h->span.begin, h->span.end - h->span.begin)))
+      g.aspect = h->value;
   if (const Hit* h = c.first(Cue::resolution)) g.resolution = h->value;
   if (const Hit* h = c.first(Cue::seed)) g.seed = int64_t(h->a);
   for (const Hit* h : c.hits)
@@ -411,6 +417,7 @@ Action trim_action(const Clause& c, std::span<const MediaItem> library) {
   if (t.target.kind == TargetKind::any) t.target.kind = TargetKind::clip;
   if (const Hit* h = c.first(Cue::time_first)) t.cut_start_ms = ms(h->a);
   if (const Hit* h = c.first(Cue::time_last)) t.cut_end_ms = ms(h->a);
+  if (const Hit* h = c.first(Cue::time_by)) t.cut_end_ms = ms(h->a);
   if (const Hit* h = c.first(Cue::time_to))
     t.duration_ms = ms(h->a);
   else if (const Hit* h2 = c.first(Cue::time_length); h2 && !t.cut_start_ms && !t.cut_end_ms)
