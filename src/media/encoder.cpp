@@ -44,6 +44,9 @@ std::optional<Quality> quality_parse(std::string_view name) {
 
 namespace {
 
+constexpr const char* kX264Presets[] = {"ultrafast", "superfast", "veryfast", "faster",  "fast",
+                                        "medium",    "slow",      "slower",   "veryslow"};
+
 int x264_crf(Quality q) {
   return q == Quality::high ? 18 : q == Quality::medium ? 23 : 28;
 }
@@ -304,6 +307,15 @@ Encoder::Encoder(const std::filesystem::path& path, const EncodeParams& params)
                      "x" + std::to_string(params.height));
   if (!params.fps.valid() || params.fps.num > 1000 * params.fps.den)
     fail_bad_request("encode fps must be in (0, 1000], got " + params.fps.str());
+  if (params.format == ContainerFormat::mp4) {
+    const std::string preset = params.x264_preset ? params.x264_preset : "";
+    if (std::find(std::begin(kX264Presets), std::end(kX264Presets), preset) ==
+        std::end(kX264Presets))
+      fail_bad_request(
+          "x264_preset must be one of ultrafast, superfast, veryfast, faster, fast, "
+          "medium, slow, slower, veryslow; got '" +
+          preset + "'");
+  }
   const bool audio = params.audio && params.format != ContainerFormat::gif;
   if (audio && (params.sample_rate < 8000 || params.sample_rate > 192000))
     fail_bad_request("encode sample_rate must be in 8000..192000, got " +

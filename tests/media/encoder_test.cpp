@@ -243,6 +243,8 @@ TEST(Encoder, RejectsBadParamsAndFrames) {
   p.fps = {0, 1};
   EXPECT_THROW(Encoder(dir / "fps.mp4", p), Error);
   p.fps = {30, 1};
+  p.x264_preset = "warpspeed";
+  EXPECT_THROW(Encoder(dir / "preset.mp4", p), Error);
   p.x264_preset = "ultrafast";
   Encoder enc(dir / "ok.mp4", p);
   try {
