@@ -2,7 +2,8 @@
 
 #include <algorithm>
 #include <charconv>
-#include <map>
+#include <optional>
+#include <unordered_map>
 
 #include "core/error.h"
 #include "core/id.h"
@@ -35,19 +36,25 @@ std::string in_quotes(std::string_view s) {
   return out + "\"";
 }
 
+// A field's path, built only when a message needs it (validation of a large draft
+// should not allocate a string per field).
+struct Field {
+  const std::string& parent;
+  const char* key;
+  operator std::string() const { return json_path(parent, key); }
+};
+
 [[noreturn]] void broken(const std::string& path, const std::string& rule,
                          const std::string& value) {
   fail_bad_request(path + " " + rule + ", got " + value);
 }
 
 // Inclusive range check that also refuses NaN.
-void check_range(double v, double lo, double hi, const std::string& path,
-                 const std::string& unit = "") {
+void check_range(double v, double lo, double hi, const Field& path, const char* unit = "") {
   if (!(v >= lo && v <= hi)) broken(path, "must be " + num(lo) + ".." + num(hi) + unit, num(v));
 }
 
-void check_text(const std::string& text, const std::string& path, int64_t max_chars,
-                const char* what) {
+void check_text(const std::string& text, const Field& path, int64_t max_chars, const char* what) {
   int64_t n = utf8_length(text);
   if (n < 0) broken(path, "must be valid UTF-8", in_quotes("<invalid bytes>"));
   if (n > max_chars)
@@ -73,7 +80,7 @@ class Validator {
     if (int64_t(d.tracks.size()) > limits_.max_tracks)
       broken("t", "must have at most " + std::to_string(limits_.max_tracks) + " tracks",
              std::to_string(d.tracks.size()));
-    for (size_t i = 0; i < d.tracks.size(); ++i) track(d.tracks[i], json_path("t", i));
+    for (size_t i = 0; i < d.tracks.size(); ++i) track(d.tracks[i], i);
   }
 
  private:
@@ -100,85 +107,96 @@ class Validator {
              f.str());
   }
 
-  void id(const std::string& value, const std::string& path) {
+  // Ids are unique across tracks and segments; the map holds where each was first seen.
+  struct Holder {
+    size_t track;
+    std::optional<size_t> segment;
+    std::string path() const {
+      std::string t = json_path("t", track);
+      return json_path(segment ? json_path(json_path(t, "sg"), *segment) : t, "id");
+    }
+  };
+
+  void id(const std::string& value, const Holder& here) {
     if (value.empty()) return;
     if (!id_is_safe(value))
-      broken(path, "must be 1..128 characters of A-Z a-z 0-9 _ -", in_quotes(value));
-    auto [it, inserted] = ids_.emplace(value, path);
-    if (!inserted) broken(path, "must be unique (" + it->second + " has it too)", in_quotes(value));
+      broken(here.path(), "must be 1..128 characters of A-Z a-z 0-9 _ -", in_quotes(value));
+    auto [it, inserted] = ids_.emplace(value, here);
+    if (!inserted)
+      broken(here.path(), "must be unique (" + it->second.path() + " has it too)",
+             in_quotes(value));
   }
 
-  void track(const Track& t, const std::string& p) {
-    id(t.id, json_path(p, "id"));
+  void track(const Track& t, size_t index) {
+    const std::string p = json_path("t", index);
+    id(t.id, {index, std::nullopt});
     check_meta(t.meta, p);
-    check_text(t.name, json_path(p, "m.name"), limits_.max_name_chars, "characters");
-    check_range(t.volume, 0, limits_.max_volume, json_path(p, "volume"));
-    std::string sp = json_path(p, "sg");
+    check_text(t.name, Field{p, "m.name"}, limits_.max_name_chars, "characters");
+    check_range(t.volume, 0, limits_.max_volume, Field{p, "volume"});
+    const std::string sp = json_path(p, "sg");
     if (int64_t(t.segments.size()) > limits_.max_segments_per_track)
       broken(sp,
              "must have at most " + std::to_string(limits_.max_segments_per_track) + " segments",
              std::to_string(t.segments.size()));
     int64_t earlier_end = 0;  // latest end among segments before the previous one
-    std::string earlier_path;
+    size_t earlier = 0;       // the segment that ends there
     for (size_t i = 0; i < t.segments.size(); ++i) {
       const Segment& s = t.segments[i];
-      std::string path = json_path(sp, i);
+      const std::string path = json_path(sp, i);
+      id(s.id, {index, i});
       segment(s, t.type, path);
       if (i == 0) continue;
       const Segment& prev = t.segments[i - 1];
-      std::string prev_path = json_path(sp, i - 1);
-      transition_fits(s, prev, path, prev_path);
+      transition_fits(s, prev, path, sp, i - 1);
       int64_t overlap = s.transition.kind == TransitionKind::none ? 0 : s.transition.duration_ms;
       int64_t earliest = prev.end_ms() - overlap;
       if (s.start_ms < earliest)
         broken(json_path(path, "start"),
-               "must be >= " + std::to_string(earliest) + " ms (" + prev_path + " ends at " +
-                   std::to_string(prev.end_ms()) +
+               "must be >= " + std::to_string(earliest) + " ms (" + json_path(sp, i - 1) +
+                   " ends at " + std::to_string(prev.end_ms()) +
                    " ms; segments on a track overlap only by the incoming transition, " +
                    std::to_string(overlap) + " ms)",
                std::to_string(s.start_ms));
       if (s.start_ms < earlier_end)
         broken(json_path(path, "start"),
-               "must be >= " + std::to_string(earlier_end) + " ms (" + earlier_path +
+               "must be >= " + std::to_string(earlier_end) + " ms (" + json_path(sp, earlier) +
                    " ends there; only neighbouring segments may overlap)",
                std::to_string(s.start_ms));
       if (prev.end_ms() > earlier_end) {
         earlier_end = prev.end_ms();
-        earlier_path = prev_path;
+        earlier = i - 1;
       }
     }
   }
 
   void transition_fits(const Segment& s, const Segment& prev, const std::string& path,
-                       const std::string& prev_path) {
+                       const std::string& track_sg, size_t prev_index) {
     if (s.transition.kind == TransitionKind::none) return;
     if (s.transition.duration_ms > prev.duration_ms)
       broken(json_path(path, "transition.d"),
-             "must be <= the d of " + prev_path + " (" + std::to_string(prev.duration_ms) + " ms)",
+             "must be <= the d of " + json_path(track_sg, prev_index) + " (" +
+                 std::to_string(prev.duration_ms) + " ms)",
              std::to_string(s.transition.duration_ms));
   }
 
   void segment(const Segment& s, TrackType type, const std::string& p) {
-    id(s.id, json_path(p, "id"));
     check_meta(s.meta, p);
-    check_text(s.name, json_path(p, "m.name"), limits_.max_name_chars, "characters");
-    if (s.start_ms < 0)
-      broken(json_path(p, "start"), "must be >= 0 ms", std::to_string(s.start_ms));
-    if (s.duration_ms <= 0)
-      broken(json_path(p, "d"), "must be > 0 ms", std::to_string(s.duration_ms));
+    check_text(s.name, Field{p, "m.name"}, limits_.max_name_chars, "characters");
+    if (s.start_ms < 0) broken(Field{p, "start"}, "must be >= 0 ms", std::to_string(s.start_ms));
+    if (s.duration_ms <= 0) broken(Field{p, "d"}, "must be > 0 ms", std::to_string(s.duration_ms));
     if (s.start_ms > limits_.max_duration_ms)
-      broken(json_path(p, "start"), "must be <= " + max_duration(), std::to_string(s.start_ms));
+      broken(Field{p, "start"}, "must be <= " + max_duration(), std::to_string(s.start_ms));
     if (s.duration_ms > limits_.max_duration_ms)
-      broken(json_path(p, "d"), "must be <= " + max_duration(), std::to_string(s.duration_ms));
+      broken(Field{p, "d"}, "must be <= " + max_duration(), std::to_string(s.duration_ms));
     if (s.end_ms() > limits_.max_duration_ms)
       broken(json_path(p, "start") + " + d", "must be <= " + max_duration(),
              std::to_string(s.end_ms()));
-    if (s.in_ms < 0) broken(json_path(p, "in"), "must be >= 0 ms", std::to_string(s.in_ms));
+    if (s.in_ms < 0) broken(Field{p, "in"}, "must be >= 0 ms", std::to_string(s.in_ms));
     if (s.in_ms > kMaxInPointMs)
-      broken(json_path(p, "in"), "must be <= " + std::to_string(kMaxInPointMs) + " ms",
+      broken(Field{p, "in"}, "must be <= " + std::to_string(kMaxInPointMs) + " ms",
              std::to_string(s.in_ms));
 
-    std::string src = json_path(p, "src");
+    const Field src{p, "src"};
     if (type != TrackType::text && s.source.empty())
       broken(src,
              "must name the media (required on " + std::string(track_type_name(type)) + " tracks)",
@@ -188,69 +206,68 @@ class Validator {
              std::to_string(s.source.size()) + " bytes");
     check_text(s.source, src, limits_.max_source_bytes, "characters");
 
-    std::string text = json_path(p, "text");
+    const Field text{p, "text"};
     if (type == TrackType::text && s.text.empty())
       broken(text, "must not be empty in a text segment", "\"\"");
     check_text(s.text, text, limits_.max_text_chars, "characters");
 
-    check_range(s.volume, 0, limits_.max_volume, json_path(p, "volume"));
+    check_range(s.volume, 0, limits_.max_volume, Field{p, "volume"});
     if (s.fade_in_ms < 0)
-      broken(json_path(p, "fade_in"), "must be >= 0 ms", std::to_string(s.fade_in_ms));
+      broken(Field{p, "fade_in"}, "must be >= 0 ms", std::to_string(s.fade_in_ms));
     if (s.fade_out_ms < 0)
-      broken(json_path(p, "fade_out"), "must be >= 0 ms", std::to_string(s.fade_out_ms));
+      broken(Field{p, "fade_out"}, "must be >= 0 ms", std::to_string(s.fade_out_ms));
     if (s.fade_in_ms > s.duration_ms || s.fade_out_ms > s.duration_ms ||
         s.fade_in_ms + s.fade_out_ms > s.duration_ms)
       broken(json_path(p, "fade_in") + " + fade_out",
              "must be <= d (" + std::to_string(s.duration_ms) + " ms)",
              std::to_string(s.fade_in_ms + s.fade_out_ms));
 
-    check_range(s.transform.x, kMinPosition, kMaxPosition, json_path(p, "x"));
-    check_range(s.transform.y, kMinPosition, kMaxPosition, json_path(p, "y"));
+    check_range(s.transform.x, kMinPosition, kMaxPosition, Field{p, "x"});
+    check_range(s.transform.y, kMinPosition, kMaxPosition, Field{p, "y"});
     if (!(s.transform.scale > 0 && s.transform.scale <= limits_.max_scale))
-      broken(json_path(p, "scale"), "must be > 0 and <= " + num(limits_.max_scale),
+      broken(Field{p, "scale"}, "must be > 0 and <= " + num(limits_.max_scale),
              num(s.transform.scale));
-    check_range(s.transform.opacity, 0, 1, json_path(p, "opacity"));
-    check_range(s.motion.strength, 0, 1, json_path(p, "motion.strength"));
+    check_range(s.transform.opacity, 0, 1, Field{p, "opacity"});
+    check_range(s.motion.strength, 0, 1, Field{p, "motion.strength"});
 
-    std::string tp = json_path(p, "transition");
     if (s.transition.kind != TransitionKind::none) {
       if (type == TrackType::audio)
-        broken(json_path(tp, "type"), "must be none on an audio track (use fades)",
+        broken(Field{p, "transition.type"}, "must be none on an audio track (use fades)",
                in_quotes(transition_kind_name(s.transition.kind)));
       if (s.transition.duration_ms <= 0)
-        broken(json_path(tp, "d"),
+        broken(Field{p, "transition.d"},
                "must be > 0 ms for a " + std::string(transition_kind_name(s.transition.kind)),
                std::to_string(s.transition.duration_ms));
       if (s.transition.duration_ms > s.duration_ms)
-        broken(json_path(tp, "d"),
+        broken(Field{p, "transition.d"},
                "must be <= the segment's d (" + std::to_string(s.duration_ms) + " ms)",
                std::to_string(s.transition.duration_ms));
     } else if (s.transition.duration_ms < 0) {
-      broken(json_path(tp, "d"), "must be >= 0 ms", std::to_string(s.transition.duration_ms));
+      broken(Field{p, "transition.d"}, "must be >= 0 ms", std::to_string(s.transition.duration_ms));
     }
-    style(s.style, json_path(p, "style"));
+    style(s.style, p);
   }
 
   void style(const TextStyle& st, const std::string& p) {
-    if (st.font.empty()) broken(json_path(p, "font"), "must not be empty", "\"\"");
+    if (st.font.empty()) broken(Field{p, "style.font"}, "must not be empty", "\"\"");
     if (st.font.size() > kMaxFontNameBytes)
-      broken(json_path(p, "font"),
+      broken(Field{p, "style.font"},
              "must be at most " + std::to_string(kMaxFontNameBytes) + " bytes",
              std::to_string(st.font.size()) + " bytes");
-    check_text(st.font, json_path(p, "font"), kMaxFontNameBytes, "characters");
+    check_text(st.font, Field{p, "style.font"}, kMaxFontNameBytes, "characters");
     if (!(st.size > 0 && st.size <= limits_.max_font_px))
-      broken(json_path(p, "size"), "must be > 0 and <= " + num(limits_.max_font_px) + " px",
+      broken(Field{p, "style.size"}, "must be > 0 and <= " + num(limits_.max_font_px) + " px",
              num(st.size));
-    check_range(st.outline, 0, kMaxOutlinePx, json_path(p, "outline"), " px");
-    check_range(st.box_padding, 0, kMaxBoxPaddingPx, json_path(p, "box_padding"), " px");
-    check_range(st.x, 0, 1, json_path(p, "x"));
-    check_range(st.y, 0, 1, json_path(p, "y"));
+    check_range(st.outline, 0, kMaxOutlinePx, Field{p, "style.outline"}, " px");
+    check_range(st.box_padding, 0, kMaxBoxPaddingPx, Field{p, "style.box_padding"}, " px");
+    check_range(st.x, 0, 1, Field{p, "style.x"});
+    check_range(st.y, 0, 1, Field{p, "style.y"});
     if (!(st.max_width > 0 && st.max_width <= 1))
-      broken(json_path(p, "max_width"), "must be > 0 and <= 1", num(st.max_width));
+      broken(Field{p, "style.max_width"}, "must be > 0 and <= 1", num(st.max_width));
   }
 
   const DraftLimits& limits_;
-  std::map<std::string, std::string> ids_;  // id -> path of its first holder
+  std::unordered_map<std::string_view, Holder> ids_;  // views into the draft's ids
 };
 
 }  // namespace
