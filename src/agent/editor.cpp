@@ -25,6 +25,13 @@ std::string_view change_kind_name(ChangeKind kind) {
   return "modified";
 }
 
+std::optional<ChangeKind> change_kind_parse(std::string_view s) {
+  for (ChangeKind k :
+       {ChangeKind::added, ChangeKind::removed, ChangeKind::modified, ChangeKind::canvas})
+    if (change_kind_name(k) == s) return k;
+  return std::nullopt;
+}
+
 Json Change::to_json() const {
   return Json{{"kind", change_kind_name(kind)}, {"id", id}};
 }

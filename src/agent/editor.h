@@ -1,5 +1,6 @@
 #pragma once
 // Applies an edit action to a draft with the timeline's edit operations.
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -13,6 +14,7 @@ namespace kino::agent {
 
 enum class ChangeKind { added, removed, modified, canvas };
 std::string_view change_kind_name(ChangeKind kind);  // "added", "removed", "modified", "canvas"
+std::optional<ChangeKind> change_kind_parse(std::string_view s);
 
 struct Change {
   ChangeKind kind = ChangeKind::modified;

@@ -329,6 +329,12 @@ std::string_view reply_key_name(ReplyKey key) {
   return t ? t->name : "unknown";
 }
 
+std::optional<ReplyKey> reply_key_parse(std::string_view name) {
+  for (const auto& t : kEnglish)
+    if (t.name == name) return t.key;
+  return std::nullopt;
+}
+
 std::string_view reply_template(Language language, ReplyKey key) {
   const Template* t = find(table_of(language), key);
   if (!t) t = find(kEnglish, key);

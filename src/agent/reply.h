@@ -3,6 +3,7 @@
 // describe results and rules, never an interface to operate ("click", "drag").
 // Placeholders are {name}; reply_text fills them from the arguments given.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -88,6 +89,7 @@ enum class ReplyKey {
   noun_last,  // {noun}
 };
 std::string_view reply_key_name(ReplyKey key);  // "added_title", ...
+std::optional<ReplyKey> reply_key_parse(std::string_view name);
 
 using ReplyArgs = std::vector<std::pair<std::string_view, std::string>>;
 

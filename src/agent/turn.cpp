@@ -14,6 +14,12 @@ std::string_view step_status_name(StepStatus s) {
   return "failed";
 }
 
+std::optional<StepStatus> step_status_parse(std::string_view s) {
+  for (StepStatus v : {StepStatus::done, StepStatus::service, StepStatus::failed})
+    if (step_status_name(v) == s) return v;
+  return std::nullopt;
+}
+
 namespace {
 
 // Checks a generation request and fills in what the service needs; a reply on refusal.

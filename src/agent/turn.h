@@ -3,6 +3,7 @@
 // Plain and synchronous: the server runs the actions marked `service` (export, credits,
 // generate, undo) itself and phrases their outcome with reply_text.
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,7 @@ struct AgentLimits {
 
 enum class StepStatus { done, service, failed };
 std::string_view step_status_name(StepStatus s);  // "done", "service", "failed"
+std::optional<StepStatus> step_status_parse(std::string_view s);
 
 struct Step {
   Action action;  // as applied: media resolved, times and aspect filled in

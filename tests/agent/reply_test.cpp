@@ -118,6 +118,11 @@ TEST(Names, EnumsRoundTrip) {
     EXPECT_EQ(media_kind_parse(media_kind_name(k)), k);
   EXPECT_EQ(text_role_parse("caption"), TextRole::caption);
   EXPECT_EQ(step_status_name(StepStatus::service), "service");
+  for (auto s : {StepStatus::done, StepStatus::service, StepStatus::failed})
+    EXPECT_EQ(step_status_parse(step_status_name(s)), s);
+  for (auto c : {ChangeKind::added, ChangeKind::removed, ChangeKind::modified, ChangeKind::canvas})
+    EXPECT_EQ(change_kind_parse(change_kind_name(c)), c);
+  for (ReplyKey k : reply_keys()) EXPECT_EQ(reply_key_parse(reply_key_name(k)), k);
 }
 
 TEST(Plan, ToJsonNamesEveryAction) {
