@@ -10,6 +10,7 @@
 #include "gen/flow_sampler.h"
 #include "gen/safetensors_file.h"
 #include "gen/tensor_io.h"
+#include "gen/umt5_encoder.h"
 #include "gen/wan_dit.h"
 
 namespace kino::gen {
@@ -66,6 +67,17 @@ double scalar_input(const std::map<std::string, at::Tensor>& in, const std::stri
   return t.to(at::kDouble).item<double>();
 }
 
+void run_text_encoder(const ComponentRunParams& p, const std::map<std::string, at::Tensor>& in) {
+  const at::Tensor& ids = input(in, "ids", p, "token ids [B, L]");
+  auto it = in.find("mask");
+  const at::Tensor mask = it != in.end() ? it->second : at::ones_like(ids);
+  UMT5Options options;
+  options.dtype = scalar_type(p.dtype);
+  options.device = parse_device(p.device);
+  auto encoder = umt5_encoder_load(p.model, options);
+  safetensors_write(p.out, {{"context", encoder->encode(ids, mask)}});
+}
+
 // Runs the solver over the velocities v[0..K-1] from x, recording every sample.
 void run_sampler(const ComponentRunParams& p, const std::map<std::string, at::Tensor>& in,
                  SamplerKind kind) {
@@ -109,7 +121,7 @@ std::optional<RunDtype> run_dtype_parse(std::string_view name) {
 }
 
 const std::vector<std::string>& component_run_names() {
-  static const std::vector<std::string> names{"dit", "euler", "unipc"};
+  static const std::vector<std::string> names{"dit", "text_encoder", "euler", "unipc"};
   return names;
 }
 
@@ -122,9 +134,12 @@ void component_run(const ComponentRunParams& p) {
   }
   at::NoGradGuard no_grad;
   const auto in = safetensors_read_all(p.in);
+  if ((p.component == "dit" || p.component == "text_encoder") && p.model.empty())
+    fail_bad_request("component " + p.component + " needs --model");
   if (p.component == "dit") {
-    if (p.model.empty()) fail_bad_request("component dit needs --model");
     run_dit(p, in);
+  } else if (p.component == "text_encoder") {
+    run_text_encoder(p, in);
   } else {
     run_sampler(p, in, *sampler_kind_parse(p.component));
   }

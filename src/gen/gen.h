@@ -6,5 +6,6 @@
 #include "gen/component_run.h"
 #include "gen/model_folder.h"
 #include "gen/safetensors_file.h"
+#include "gen/umt5_config.h"
 #include "gen/wan_config.h"
 #include "gen/wan_names.h"

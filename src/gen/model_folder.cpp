@@ -11,6 +11,7 @@
 
 #include "core/error.h"
 #include "gen/safetensors_file.h"
+#include "gen/umt5_config.h"
 #include "gen/weight_set.h"
 
 namespace kino::gen {
@@ -234,7 +235,19 @@ std::string model_folder_report(const fs::path& path) {
   if (folder.vae_files.empty()) missing.push_back("VAE");
   out << "text encoder: "
       << (folder.text_encoder_files.empty() ? "none" : list(folder.text_encoder_files)) << "\n";
-  if (folder.text_encoder_files.empty()) missing.push_back("umT5 text encoder");
+  if (folder.text_encoder_files.empty()) {
+    missing.push_back("umT5 text encoder");
+  } else {
+    try {
+      WeightSet te = WeightSet::open(folder.text_encoder_files, umt5_internal_name);
+      out << "  architecture: "
+          << umt5_config_from_shapes(te.shapes(), folder.text_encoder_files.front().string())
+                 .summary()
+          << "\n";
+    } catch (const Error& e) {
+      out << "  not usable: " << e.what() << "\n";
+    }
+  }
   out << "tokenizer: " << (folder.tokenizer ? list({*folder.tokenizer}) : "none") << "\n";
   if (!folder.tokenizer) missing.push_back("tokenizer (spiece.model)");
   if (!folder.unsupported_files.empty())

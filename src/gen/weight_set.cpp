@@ -13,6 +13,9 @@ WeightSet WeightSet::open(const std::vector<std::filesystem::path>& files, const
     for (const auto& info : file->tensors()) {
       std::string name = rename(info.name);
       auto [it, inserted] = set.entries_.emplace(name, Entry{file, &info});
+      // Tied copies (diffusers keeps shared.weight and encoder.embed_tokens.weight) are aliases.
+      const TensorInfo& first = *it->second.info;
+      if (!inserted && first.shape == info.shape && first.dtype == info.dtype) continue;
       if (!inserted)
         fail_unsupported(path.string() + ": tensor '" + info.name + "' (" + name +
                          ") is also in " + it->second.file->path().string());

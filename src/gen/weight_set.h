@@ -21,7 +21,8 @@ class WeightSet {
   using Rename = std::function<std::string(std::string_view)>;
 
   // Opens the files and indexes their tensors under rename(name). The same internal name in two
-  // places is Error(unsupported).
+  // places is Error(unsupported) unless both have the same dtype and shape (tied copies; the
+  // first is kept).
   static WeightSet open(const std::vector<std::filesystem::path>& files, const Rename& rename);
 
   const ShapeMap& shapes() const { return shapes_; }

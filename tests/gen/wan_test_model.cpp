@@ -164,4 +164,59 @@ fs::path write_wan_model(const fs::path& dir, const WanDitConfig& cfg, uint64_t 
   return dir;
 }
 
+UMT5Config tiny_umt5_config() {
+  UMT5Config c;
+  c.vocab = 97;
+  c.d_model = 32;
+  c.num_heads = 4;
+  c.d_kv = 8;
+  c.d_ff = 48;
+  c.num_layers = 2;
+  return c;
+}
+
+fs::path write_umt5_model(const fs::path& dir, const UMT5Config& cfg, uint64_t seed,
+                          bool official_names) {
+  // HF name -> official Wan name, the test's own table (spec §5.4).
+  static const std::vector<std::pair<std::string, std::string>> renames{
+      {"layer.0.layer_norm.weight", "norm1.weight"},
+      {"layer.0.SelfAttention.q.weight", "attn.q.weight"},
+      {"layer.0.SelfAttention.k.weight", "attn.k.weight"},
+      {"layer.0.SelfAttention.v.weight", "attn.v.weight"},
+      {"layer.0.SelfAttention.o.weight", "attn.o.weight"},
+      {"layer.0.SelfAttention.relative_attention_bias.weight", "pos_embedding.embedding.weight"},
+      {"layer.1.layer_norm.weight", "norm2.weight"},
+      {"layer.1.DenseReluDense.wi_0.weight", "ffn.gate.0.weight"},
+      {"layer.1.DenseReluDense.wi_1.weight", "ffn.fc1.weight"},
+      {"layer.1.DenseReluDense.wo.weight", "ffn.fc2.weight"}};
+  fs::create_directories(dir);
+  std::vector<std::pair<std::string, at::Tensor>> weights;
+  uint64_t n = 0;
+  for (const auto& [name, shape] : umt5_expected_shapes(cfg)) {
+    at::Tensor r = test_randn(shape, seed * 7919 + ++n);
+    if (ends_with(name, "layer_norm.weight")) {
+      r = 1 + 0.1 * r;
+    } else if (ends_with(name, "relative_attention_bias.weight")) {
+      r = r * 0.5;
+    } else if (name != "shared.weight") {
+      r = r / std::sqrt(double(shape[1]));
+    }
+    std::string out = name;
+    if (official_names) {
+      if (name == "shared.weight") out = "token_embedding.weight";
+      if (name == "encoder.final_layer_norm.weight") out = "norm.weight";
+      if (name.rfind("encoder.block.", 0) == 0) {
+        size_t dot = name.find('.', 14);
+        std::string idx = name.substr(14, dot - 14), rest = name.substr(dot + 1);
+        for (const auto& [hf, off] : renames)
+          if (rest == hf) out = "blocks." + idx + "." + off;
+      }
+    }
+    weights.emplace_back(out, r.contiguous());
+  }
+  const fs::path file = dir / "umt5.safetensors";
+  safetensors_write(file, weights);
+  return file;
+}
+
 }  // namespace kino::gen::testing

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "gen/umt5_config.h"
 #include "gen/wan_config.h"
 
 namespace kino::gen::testing {
@@ -37,5 +38,13 @@ std::filesystem::path write_wan_model(const std::filesystem::path& dir, const Wa
 
 // Reproducible standard-normal tensor.
 at::Tensor test_randn(const std::vector<int64_t>& shape, uint64_t seed);
+
+// vocab 97, d_model 32, 4 heads x 8, d_ff 48, 2 layers, 32 buckets, max distance 128.
+UMT5Config tiny_umt5_config();
+
+// Writes `dir`/umt5.safetensors with random weights under HF names (or the official Wan names)
+// and returns the file's path.
+std::filesystem::path write_umt5_model(const std::filesystem::path& dir, const UMT5Config& cfg,
+                                       uint64_t seed, bool official_names = false);
 
 }  // namespace kino::gen::testing
