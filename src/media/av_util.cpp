@@ -41,6 +41,15 @@ void init_logging() {
       once, [] { av_log_set_level(log_enabled(LogLevel::debug) ? AV_LOG_VERBOSE : AV_LOG_QUIET); });
 }
 
+OutputContextPtr make_output_context(const char* format, const std::string& url) {
+  AVFormatContext* oc = nullptr;
+  int ret = avformat_alloc_output_context2(&oc, nullptr, format, url.c_str());
+  if (ret < 0 || !oc)
+    fail(ErrorCode::internal,
+         std::string("cannot create the ") + format + " muxer: " + error_text(ret));
+  return OutputContextPtr(oc);
+}
+
 std::string file_url(const std::string& path) {
   return "file:" + path;
 }

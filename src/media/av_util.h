@@ -38,6 +38,13 @@ struct InputContextDeleter {
 struct IoContextDeleter {
   void operator()(AVIOContext* c) const { avio_closep(&c); }
 };
+// An output context from avformat_alloc_output_context2; an open pb is closed with it.
+struct OutputContextDeleter {
+  void operator()(AVFormatContext* c) const {
+    if (c->pb) avio_closep(&c->pb);
+    avformat_free_context(c);
+  }
+};
 struct SwsDeleter {
   void operator()(SwsContext* c) const { sws_freeContext(c); }
 };
@@ -50,6 +57,10 @@ using PacketPtr = std::unique_ptr<AVPacket, PacketDeleter>;
 using CodecContextPtr = std::unique_ptr<AVCodecContext, CodecContextDeleter>;
 using InputContextPtr = std::unique_ptr<AVFormatContext, InputContextDeleter>;
 using IoContextPtr = std::unique_ptr<AVIOContext, IoContextDeleter>;
+using OutputContextPtr = std::unique_ptr<AVFormatContext, OutputContextDeleter>;
+
+// Allocates a muxer context for `format` ("mp4", "wav", ...) writing to `url`.
+OutputContextPtr make_output_context(const char* format, const std::string& url);
 using SwsPtr = std::unique_ptr<SwsContext, SwsDeleter>;
 using SwrPtr = std::unique_ptr<SwrContext, SwrDeleter>;
 

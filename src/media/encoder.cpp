@@ -96,7 +96,7 @@ const DitherTables& dither_tables() {
 struct Encoder::Impl {
   std::filesystem::path path;
   EncodeParams params;
-  AVFormatContext* oc = nullptr;
+  av::OutputContextPtr oc;
   av::CodecContextPtr venc, aenc;
   AVStream* vst = nullptr;
   AVStream* ast = nullptr;
@@ -112,10 +112,7 @@ struct Encoder::Impl {
   ~Impl() {
     venc.reset();
     aenc.reset();
-    if (oc) {
-      if (oc->pb) avio_closep(&oc->pb);
-      avformat_free_context(oc);
-    }
+    oc.reset();
     if (!finished) {
       // Only a file we wrote is removed, never a device such as /dev/null.
       std::error_code ec;
@@ -177,7 +174,7 @@ struct Encoder::Impl {
     int ret = avcodec_open2(c, codec, &opts);
     av_dict_free(&opts);
     if (ret < 0) fail_io(std::string("cannot open the ") + codec->name + " encoder", ret);
-    vst = avformat_new_stream(oc, nullptr);
+    vst = avformat_new_stream(oc.get(), nullptr);
     if (!vst) fail(ErrorCode::internal, "avformat_new_stream failed");
     ret = avcodec_parameters_from_context(vst->codecpar, c);
     if (ret < 0) fail_io("avcodec_parameters_from_context", ret);
@@ -214,7 +211,7 @@ struct Encoder::Impl {
            std::string("cannot open the ") + codec->name + " encoder at sample_rate " +
                std::to_string(params.sample_rate) + ", channels " +
                std::to_string(params.channels) + ": " + av::error_text(ret));
-    ast = avformat_new_stream(oc, nullptr);
+    ast = avformat_new_stream(oc.get(), nullptr);
     if (!ast) fail(ErrorCode::internal, "avformat_new_stream failed");
     ret = avcodec_parameters_from_context(ast->codecpar, c);
     if (ret < 0) fail_io("avcodec_parameters_from_context", ret);
@@ -235,7 +232,7 @@ struct Encoder::Impl {
       if (ret < 0) fail_io("encoding failed", ret);
       av_packet_rescale_ts(packet.get(), c->time_base, st->time_base);
       packet->stream_index = st->index;
-      ret = av_interleaved_write_frame(oc, packet.get());
+      ret = av_interleaved_write_frame(oc.get(), packet.get());
       if (ret < 0) fail_io("write failed", ret);
     }
   }
@@ -325,17 +322,16 @@ Encoder::Encoder(const std::filesystem::path& path, const EncodeParams& params)
 
   // The URL is kept: the mp4 muxer re-reads the file to move the index first.
   const std::string url = av::file_url(path.string());
-  int ret = avformat_alloc_output_context2(&e.oc, nullptr, fmt_name.c_str(), url.c_str());
-  if (ret < 0 || !e.oc) e.fail_io("cannot create the " + fmt_name + " muxer", ret);
+  e.oc = av::make_output_context(fmt_name.c_str(), url);
   e.open_video();
   if (audio) e.open_audio();
 
-  ret = avio_open(&e.oc->pb, url.c_str(), AVIO_FLAG_WRITE);
+  int ret = avio_open(&e.oc->pb, url.c_str(), AVIO_FLAG_WRITE);
   if (ret < 0) e.fail_io("cannot open for writing", ret);
   e.finished = false;  // from here on a partial file exists
   AVDictionary* opts = nullptr;
   if (params.format == ContainerFormat::mp4) av_dict_set(&opts, "movflags", "+faststart", 0);
-  ret = avformat_write_header(e.oc, &opts);
+  ret = avformat_write_header(e.oc.get(), &opts);
   av_dict_free(&opts);
   if (ret < 0) e.fail_io("cannot write the header", ret);
 }
@@ -416,7 +412,7 @@ void Encoder::finish() {
     e.send(e.aenc.get(), e.ast, nullptr);
   }
   e.send(e.venc.get(), e.vst, nullptr);
-  int ret = av_write_trailer(e.oc);
+  int ret = av_write_trailer(e.oc.get());
   if (ret < 0) e.fail_io("cannot write the trailer", ret);
   ret = avio_closep(&e.oc->pb);
   if (ret < 0) e.fail_io("cannot close the file", ret);

@@ -174,22 +174,18 @@ void write_test_tone(const std::filesystem::path& path, int64_t duration_ms, dou
   if (sample_rate < 8000 || sample_rate > 192000 || channels < 1 || channels > 8)
     fail_bad_request("tone needs sample_rate in 8000..192000 and channels in 1..8, got " +
                      std::to_string(sample_rate) + " and " + std::to_string(channels));
-  AVFormatContext* oc = nullptr;
-  int ret = avformat_alloc_output_context2(&oc, nullptr, "wav", nullptr);
-  if (ret < 0 || !oc) fail_write(path, "cannot create the wav muxer", ret);
-  struct Closer {
-    AVFormatContext* oc;
-    bool done = false;
+  // Removes a partially written file (armed once the file is opened).
+  struct PartialFile {
     const std::filesystem::path& path;
-    ~Closer() {
-      if (oc->pb) avio_closep(&oc->pb);
-      avformat_free_context(oc);
-      if (!done) {
-        std::error_code ec;
-        std::filesystem::remove(path, ec);
-      }
+    bool done = true;
+    ~PartialFile() {
+      std::error_code ec;
+      if (!done && std::filesystem::is_regular_file(path, ec)) std::filesystem::remove(path, ec);
     }
-  } closer{oc, false, path};
+  } partial{path};
+  const std::string url = av::file_url(path.string());
+  av::OutputContextPtr oc = av::make_output_context("wav", url);
+  int ret = 0;
 
   const AVCodec* codec = avcodec_find_encoder(AV_CODEC_ID_PCM_S16LE);
   av::CodecContextPtr ctx(avcodec_alloc_context3(codec));
@@ -200,13 +196,14 @@ void write_test_tone(const std::filesystem::path& path, int64_t duration_ms, dou
   ctx->time_base = AVRational{1, sample_rate};
   ret = avcodec_open2(ctx.get(), codec, nullptr);
   if (ret < 0) fail_write(path, "cannot open the pcm_s16le encoder", ret);
-  AVStream* st = avformat_new_stream(oc, nullptr);
+  AVStream* st = avformat_new_stream(oc.get(), nullptr);
   if (!st) fail(ErrorCode::internal, "avformat_new_stream failed");
   avcodec_parameters_from_context(st->codecpar, ctx.get());
   st->time_base = ctx->time_base;
-  ret = avio_open(&oc->pb, av::file_url(path.string()).c_str(), AVIO_FLAG_WRITE);
+  ret = avio_open(&oc->pb, url.c_str(), AVIO_FLAG_WRITE);
   if (ret < 0) fail_write(path, "cannot open for writing", ret);
-  ret = avformat_write_header(oc, nullptr);
+  partial.done = false;
+  ret = avformat_write_header(oc.get(), nullptr);
   if (ret < 0) fail_write(path, "cannot write the header", ret);
 
   const int64_t total = av_rescale(duration_ms, sample_rate, 1000);
@@ -220,7 +217,7 @@ void write_test_tone(const std::filesystem::path& path, int64_t duration_ms, dou
       if (r < 0) fail_write(path, "encoding failed", r);
       av_packet_rescale_ts(packet.get(), ctx->time_base, st->time_base);
       packet->stream_index = st->index;
-      r = av_interleaved_write_frame(oc, packet.get());
+      r = av_interleaved_write_frame(oc.get(), packet.get());
       if (r < 0) fail_write(path, "write failed", r);
     }
   };
@@ -247,11 +244,11 @@ void write_test_tone(const std::filesystem::path& path, int64_t duration_ms, dou
   }
   avcodec_send_frame(ctx.get(), nullptr);
   drain();
-  ret = av_write_trailer(oc);
+  ret = av_write_trailer(oc.get());
   if (ret < 0) fail_write(path, "cannot write the trailer", ret);
   ret = avio_closep(&oc->pb);
   if (ret < 0) fail_write(path, "cannot close the file", ret);
-  closer.done = true;
+  partial.done = true;
 }
 
 }  // namespace kino::media
