@@ -4,6 +4,7 @@
 #include <fstream>
 #include <system_error>
 #include <utility>
+#include <vector>
 
 #include "core/error.h"
 #include "media/webp_animation.h"
@@ -44,6 +45,29 @@ std::pair<int, int> png_ihdr_size(const std::filesystem::path& path) {
   const uint32_t w = be32(b + 16), h = be32(b + 20);
   if (w > 0x7fffffff || h > 0x7fffffff) return {0, 0};
   return {int(w), int(h)};
+}
+
+// Width and height from a JPEG's first SOFn segment; {0, 0} when not found.
+std::pair<int, int> jpeg_sof_size(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::vector<uint8_t> b(64 * 1024);
+  in.read(reinterpret_cast<char*>(b.data()), std::streamsize(b.size()));
+  b.resize(size_t(in.gcount()));
+  size_t pos = 2;  // after SOI
+  while (pos + 9 < b.size()) {
+    if (b[pos] != 0xff) return {0, 0};
+    const uint8_t marker = b[pos + 1];
+    if (marker == 0xff) {  // fill byte
+      ++pos;
+      continue;
+    }
+    const size_t len = size_t(b[pos + 2]) << 8 | b[pos + 3];
+    const bool sof =
+        marker >= 0xc0 && marker <= 0xcf && marker != 0xc4 && marker != 0xc8 && marker != 0xcc;
+    if (sof) return {int(b[pos + 7]) << 8 | b[pos + 8], int(b[pos + 5]) << 8 | b[pos + 6]};
+    pos += 2 + len;
+  }
+  return {0, 0};
 }
 
 bool webm_codecs_only(AVFormatContext* fmt) {
@@ -147,7 +171,12 @@ void InputFile::open_format() {
                      " data is corrupt or truncated: " + av::error_text(ret));
   }
   fmt_.reset(raw);
-  ret = avformat_find_stream_info(raw, nullptr);
+  // The decoders that find_stream_info opens refuse pictures beyond the size limits
+  // before allocating them.
+  std::vector<AVDictionary*> stream_opts(raw->nb_streams, nullptr);
+  for (AVDictionary*& d : stream_opts) av_dict_set_int(&d, "max_pixels", max_pixels(), 0);
+  ret = avformat_find_stream_info(raw, stream_opts.empty() ? nullptr : stream_opts.data());
+  for (AVDictionary*& d : stream_opts) av_dict_free(&d);
   if (ret < 0) {
     if (interrupt_cb(this)) fail_deadline();
     fail_unsupported("cannot read stream information: " + av::error_text(ret));
@@ -263,11 +292,12 @@ void InputFile::detect() {
     info_.pixel_format = pix ? pix : "";
     info_.width = par->width;
     info_.height = par->height;
-    if (api == "png" && (info_.width <= 0 || info_.height <= 0)) {
-      // The decoder refuses absurd sizes before reporting them; read the IHDR instead.
-      const auto ihdr = png_ihdr_size(path_);
-      info_.width = ihdr.first;
-      info_.height = ihdr.second;
+    if ((api == "png" || api == "jpg") && (info_.width <= 0 || info_.height <= 0)) {
+      // The decoder refuses pictures beyond the limits before reporting their size; read
+      // it from the header instead.
+      const auto size = api == "png" ? png_ihdr_size(path_) : jpeg_sof_size(path_);
+      info_.width = size.first;
+      info_.height = size.second;
     }
     if (api == "webp") {
       auto anim = webp_probe_file(path_, name_);
@@ -341,7 +371,7 @@ StreamDecoder::StreamDecoder(InputFile& input, int stream_index, int threads)
   AVDictionary* opts = nullptr;
   if (par->codec_type == AVMEDIA_TYPE_VIDEO) {
     // Guards against pictures whose headers claim absurd sizes.
-    av_dict_set_int(&opts, "max_pixels", int64_t(16384) * 16384, 0);
+    av_dict_set_int(&opts, "max_pixels", input.max_pixels(), 0);
   }
   ret = avcodec_open2(ctx_.get(), codec, &opts);
   av_dict_free(&opts);

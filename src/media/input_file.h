@@ -40,6 +40,9 @@ class InputFile {
   // Stops the wall-clock cap (decoding a long file legitimately takes long).
   void end_probe_deadline() { deadline_ = std::chrono::steady_clock::time_point::max(); }
 
+  // The largest picture (width x height) the limits allow; decoders refuse bigger ones.
+  int64_t max_pixels() const { return int64_t(limits_.max_width) * limits_.max_height; }
+
   [[noreturn]] void fail_unsupported(const std::string& reason) const;
   [[noreturn]] void fail_deadline() const;
 

@@ -139,6 +139,22 @@ TEST(BadInput, PngWithAbsurdDimensions) {
   }
 }
 
+// Pictures over the limits are refused from their headers, before being decoded.
+TEST(ProbeLimits, LargeImagesAreTooLarge) {
+  TestDir dir("limits-images");
+  for (const std::string name : {"big.png", "big.jpg"}) {
+    const auto path = dir / name;
+    write_test_image(path, 1200, 900);
+    EXPECT_EQ(probe(path).width, 1200);
+    expect_error([&] { probe(path, {.max_width = 1000, .max_height = 1000}); },
+                 ErrorCode::too_large, "width 1200");
+    expect_error([&] { probe(path, {.max_width = 2000, .max_height = 800}); }, ErrorCode::too_large,
+                 "height 900");
+    expect_error([&] { VideoDecoder d(path, {.limits = {.max_width = 1000}}); },
+                 ErrorCode::too_large, "max_width");
+  }
+}
+
 TEST(BadInput, NonexistentPath) {
   TestDir dir("bad-missing");
   const auto path = dir / "missing.mp4";
