@@ -37,8 +37,9 @@ std::string add_track(Draft& draft, TrackType type, std::string_view name,
 // Removes a track with its segments and returns it.
 Track remove_track(Draft& draft, std::string_view track_id);
 
-// Adds `segment` to the track and returns its id. Without `start_ms` the segment goes
-// at the end of the track (overlapping the last one by its own transition, if any).
+// Adds `segment` to the track and returns its id. It starts at `start_ms` when given;
+// otherwise (segment.start_ms is then ignored) at the end of the track, overlapping the
+// last segment by its own transition, if any.
 std::string add_segment(Draft& draft, std::string_view track_id, Segment segment,
                         std::optional<int64_t> start_ms = std::nullopt,
                         const DraftLimits& limits = {});
