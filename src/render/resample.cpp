@@ -28,6 +28,19 @@ void build_taps(int n, double start, double len, int size, std::vector<int32_t>&
 
 }  // namespace
 
+// One output row of the horizontal pass. Each tap reads 4 bytes at its index: both
+// neighbours in one load (taps never pass the last sample and rows are padded).
+void Resampler::horizontal(const uint8_t* __restrict s, uint8_t* __restrict o, int n) const {
+  const int32_t* __restrict xi = xi_.data();
+  const uint16_t* __restrict xw = xw_.data();
+  for (int i = 0; i < n; ++i) {
+    uint32_t pair;
+    std::memcpy(&pair, s + xi[i], sizeof(pair));
+    const uint32_t wb = xw[i];
+    o[i] = uint8_t(((pair & 255u) * (256u - wb) + ((pair >> 8) & 255u) * wb + 128u) >> 8);
+  }
+}
+
 void Resampler::resample(const media::Frame& src, ViewRect view, media::Frame& dst) {
   resample(src, view, dst, Rect{0, 0, dst.width(), dst.height()});
 }
@@ -54,20 +67,9 @@ void Resampler::resample_plane(const uint8_t* src, int src_stride, int src_w, in
   const size_t row_len = size_t(dst_w + 64) & ~size_t(63);
   if (rows_.size() < size_t(rows) * row_len) rows_.resize(size_t(rows) * row_len);
 
-  const int32_t* __restrict xi = xi_.data();
-  const uint16_t* __restrict xw = xw_.data();
-  for (int r = 0; r < rows; ++r) {
-    const uint8_t* __restrict s = src + size_t(r0 + r) * size_t(src_stride);
-    uint8_t* __restrict o = rows_.data() + size_t(r) * row_len;
-    for (int i = 0; i < dst_w; ++i) {
-      // One 4-byte load gives both neighbours (taps never pass the last sample, and rows
-      // are padded), which the compiler turns into a vector gather.
-      uint32_t pair;
-      std::memcpy(&pair, s + xi[i], sizeof(pair));
-      const uint32_t wb = xw[i];
-      o[i] = uint8_t(((pair & 255u) * (256u - wb) + ((pair >> 8) & 255u) * wb + 128u) >> 8);
-    }
-  }
+  for (int r = 0; r < rows; ++r)
+    horizontal(src + size_t(r0 + r) * size_t(src_stride), rows_.data() + size_t(r) * row_len,
+               dst_w);
   for (int j = 0; j < dst_h; ++j) {
     const int a = yi_[size_t(j)] - r0;
     const int b = std::min(a + 1, rows - 1);

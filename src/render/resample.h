@@ -27,6 +27,7 @@ class Resampler {
  private:
   void resample_plane(const uint8_t* src, int src_stride, int src_w, int src_h, double x, double y,
                       double w, double h, uint8_t* dst, int dst_stride, int dst_w, int dst_h);
+  void horizontal(const uint8_t* src, uint8_t* out, int n) const;
 
   std::vector<int32_t> xi_;
   std::vector<uint16_t> xw_;
