@@ -4,6 +4,7 @@
 
 #include "commands.h"
 #include "core/error.h"
+#include "serve_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -15,6 +16,8 @@ int main(int argc, char** argv) {
   kino::cli::add_probe_command(app);
   kino::cli::add_summary_command(app);
   kino::cli::add_demo_command(app);
+  kino::cli::add_serve_command(app);
+  kino::cli::add_admin_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

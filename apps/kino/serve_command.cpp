@@ -97,8 +97,7 @@ void add_admin_command(CLI::App& app) {
   grant->add_option("--amount", o->amount, "Credits to add (> 0)")->required();
   grant->add_option("--note", o->note, "Why (kept in the ledger)")->capture_default_str();
   grant->callback([o] {
-    if (o->amount <= 0)
-      fail_bad_request("--amount must be > 0, got " + std::to_string(o->amount));
+    if (o->amount <= 0) fail_bad_request("--amount must be > 0, got " + std::to_string(o->amount));
     // The store alone: a Studio would re-queue the running server's jobs.
     auto store = store::sqlite_store_open(std::filesystem::path(o->data) / "kino.db");
     std::string account = o->account;

@@ -46,9 +46,9 @@ service::SkillHeaders skill_of(const HttpRequest& req) {
 }
 
 HttpResponse rate_limited(int64_t retry_after, const std::string& what) {
-  HttpResponse r = api_error(ErrorCode::rate_limited,
-                             "rate limit for this " + what + " reached; retry after " +
-                                 std::to_string(retry_after) + " s");
+  HttpResponse r =
+      api_error(ErrorCode::rate_limited, "rate limit for this " + what + " reached; retry after " +
+                                             std::to_string(retry_after) + " s");
   r.headers.emplace_back("Retry-After", std::to_string(retry_after));
   return r;
 }
@@ -107,8 +107,8 @@ HttpResponse run_sse(Studio& studio, const HttpRequest& req, const Caller& calle
   if (text.empty()) fail_bad_request("new_message.parts holds no text");
   if (text.size() > 8000)
     fail_bad_request("message must be at most 8000 bytes, got " + std::to_string(text.size()));
-  service::ChatRequest chat{caller.account_id, session, text, "e-" + make_id("", 12),
-                            caller.base_url, skill_of(req)};
+  service::ChatRequest chat{caller.account_id,      session,         text,
+                            "e-" + make_id("", 12), caller.base_url, skill_of(req)};
   HttpResponse r;
   r.sse = std::make_unique<ChatStream>(studio.chat().start(chat));
   return r;
@@ -119,9 +119,10 @@ HttpResponse upload(Studio& studio, const HttpRequest& req, const Caller& caller
   studio.session_of(caller, session_id);
   if (req.header("content-type").rfind("application/json", 0) == 0) {
     Json body = parse_body(req);
-    fail_bad_request("uploads by URL are not supported by this server yet; send the files as "
-                     "multipart field `files`" +
-                     std::string(body.contains("urls") ? "" : " (and `urls` was missing)"));
+    fail_bad_request(
+        "uploads by URL are not supported by this server yet; send the files as "
+        "multipart field `files`" +
+        std::string(body.contains("urls") ? "" : " (and `urls` was missing)"));
   }
   Json items = Json::array();
   int count = 0;
@@ -175,12 +176,12 @@ HttpResponse dispatch(Studio& studio, const ServerLimits& limits, const HttpRequ
     }
     return true;
   };
-  const bool known =
-      is("POST", {"api", "tasks", "me", "with-session", "nemo_agent"}) || is("POST", {"run_sse"}) ||
-      is_upload_path(p) || is("GET", {"api", "credits", "balance", "simple"}) ||
-      is("GET", {"api", "state", "nemo_agent", "me", "*", "latest"}) ||
-      is("POST", {"api", "render", "proxy", "lambda"}) ||
-      is("GET", {"api", "render", "proxy", "lambda", "*"});
+  const bool known = is("POST", {"api", "tasks", "me", "with-session", "nemo_agent"}) ||
+                     is("POST", {"run_sse"}) || is_upload_path(p) ||
+                     is("GET", {"api", "credits", "balance", "simple"}) ||
+                     is("GET", {"api", "state", "nemo_agent", "me", "*", "latest"}) ||
+                     is("POST", {"api", "render", "proxy", "lambda"}) ||
+                     is("GET", {"api", "render", "proxy", "lambda", "*"});
   if (!known) return api_error(ErrorCode::not_found, "no route for " + m + " " + req.path);
   if (is_upload_path(p) && m != "POST")
     return api_error(ErrorCode::not_found, "no route for " + m + " " + req.path);

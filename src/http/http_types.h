@@ -28,9 +28,9 @@ struct HttpRequest {
   std::string path;    // decoded path without the query
   std::map<std::string, std::string> query;
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
-  std::string body;                                         // JSON routes
-  std::vector<UploadedFile> files;                          // multipart routes
-  std::map<std::string, std::string> fields;                // multipart text fields
+  std::string body;                                          // JSON routes
+  std::vector<UploadedFile> files;                           // multipart routes
+  std::map<std::string, std::string> fields;                 // multipart text fields
   std::string remote_ip;
 
   // The first header with this (lower-case) name, or "".
@@ -56,7 +56,7 @@ struct HttpResponse {
   std::string body;
   // A file to send instead of body, with HTTP Range support.
   std::filesystem::path file;
-  std::string file_name;  // Content-Disposition name when sending a file
+  std::string file_name;           // Content-Disposition name when sending a file
   std::unique_ptr<SseSource> sse;  // an event stream instead of body
   bool close = false;              // close the connection after this reply
 };

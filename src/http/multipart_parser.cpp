@@ -64,8 +64,10 @@ std::string clean_filename(std::string name) {
 std::string MultipartParser::boundary_of(std::string_view content_type) {
   std::string_view type = trim(content_type.substr(0, content_type.find(';')));
   if (lower(type) != "multipart/form-data")
-    fail_bad_request("Content-Type must be multipart/form-data (or application/json with "
-                     "\"urls\"), got \"" + std::string(type.substr(0, 100)) + "\"");
+    fail_bad_request(
+        "Content-Type must be multipart/form-data (or application/json with "
+        "\"urls\"), got \"" +
+        std::string(type.substr(0, 100)) + "\"");
   auto b = header_param(content_type, "boundary");
   if (!b || b->empty() || b->size() > 70)
     fail_bad_request("multipart Content-Type needs a boundary of 1..70 characters");
@@ -92,8 +94,7 @@ void MultipartParser::feed(const char* data, size_t size) {
 }
 
 void MultipartParser::finish() {
-  if (state_ != State::done)
-    fail_bad_request("multipart body ended before its closing boundary");
+  if (state_ != State::done) fail_bad_request("multipart body ended before its closing boundary");
 }
 
 std::vector<UploadedFile> MultipartParser::take_files() {

@@ -1,12 +1,12 @@
 #include "http/server.h"
 
-#include <utility>  // before Boost 1.74: its awaitable.hpp uses std::exchange
-
+#include <atomic>
+// clang-format off
+#include <utility>  // first: Boost 1.74's awaitable.hpp uses std::exchange
+// clang-format on
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-
-#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -35,7 +35,9 @@ class Connection;
 
 struct Server::Impl {
   Impl(service::Studio& s, ServerOptions o)
-      : studio(s), opt(std::move(o)), acceptor(net::make_strand(ioc)),
+      : studio(s),
+        opt(std::move(o)),
+        acceptor(net::make_strand(ioc)),
         handlers(size_t(std::max(1, opt.limits.handler_threads))) {}
 
   void do_accept();
@@ -85,7 +87,9 @@ const char* reason_of(int status) {
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   Connection(Server::Impl& srv, tcp::socket socket)
-      : srv_(srv), limits_(srv.opt.limits), stream_(std::move(socket)),
+      : srv_(srv),
+        limits_(srv.opt.limits),
+        stream_(std::move(socket)),
         timer_(stream_.get_executor()) {
     ++srv_.connections;
     beast::error_code ec;
@@ -128,14 +132,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void on_header(beast::error_code ec, size_t) {
     if (ec == bhttp::error::header_limit)
-      return reply_and_close(api_error(ErrorCode::too_large,
-                                       "request headers must be <= " +
-                                           std::to_string(limits_.header_max_bytes) + " bytes"));
+      return reply_and_close(api_error(
+          ErrorCode::too_large,
+          "request headers must be <= " + std::to_string(limits_.header_max_bytes) + " bytes"));
     if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout ||
         ec == net::error::operation_aborted || ec == net::error::eof ||
         ec == net::error::connection_reset)
       return close();
-    if (ec) return reply_and_close(api_error(ErrorCode::bad_request, "malformed HTTP request: " + ec.message()));
+    if (ec)
+      return reply_and_close(
+          api_error(ErrorCode::bad_request, "malformed HTTP request: " + ec.message()));
     phase_ = Phase::body;
     const auto& h = header_parser_->get();
     req_ = HttpRequest{};
@@ -143,8 +149,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
     req_.target = std::string(h.target());
     size_t q = req_.target.find('?');
     req_.path = url_decode(std::string_view(req_.target).substr(0, q));
-    if (q != std::string::npos) req_.query = parse_query(std::string_view(req_.target).substr(q + 1));
-    for (const auto& f : h) req_.headers.emplace_back(lower(std::string(f.name_string())), std::string(f.value()));
+    if (q != std::string::npos)
+      req_.query = parse_query(std::string_view(req_.target).substr(q + 1));
+    for (const auto& f : h)
+      req_.headers.emplace_back(lower(std::string(f.name_string())), std::string(f.value()));
     req_.remote_ip = remote_ip_;
     keep_alive_ = h.keep_alive();
     const auto length = header_parser_->content_length();
@@ -179,9 +187,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
     const size_t limit =
         kind == BodyKind::json ? limits_.json_body_max_bytes : limits_.small_body_max_bytes;
     if (length && *length > limit)
-      return reply_and_close(api_error(ErrorCode::too_large,
-                                       "request body must be <= " + std::to_string(limit) +
-                                           " bytes, got Content-Length " + std::to_string(*length)));
+      return reply_and_close(api_error(
+          ErrorCode::too_large, "request body must be <= " + std::to_string(limit) +
+                                    " bytes, got Content-Length " + std::to_string(*length)));
     string_parser_.emplace(std::move(*header_parser_));
     string_parser_->body_limit(limit);
     continue_then([self = shared_from_this()] { self->read_body(); });
@@ -246,8 +254,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     phase_ = Phase::handling;
     stream_.expires_never();
     net::post(srv_.handlers, [self = shared_from_this()] {
-      auto res = std::make_shared<HttpResponse>(
-          api_handle(self->srv_.studio, self->limits_, self->req_));
+      auto res =
+          std::make_shared<HttpResponse>(api_handle(self->srv_.studio, self->limits_, self->req_));
       net::post(self->stream_.get_executor(), [self, res] { self->respond(std::move(*res)); });
     });
   }
@@ -272,10 +280,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
     msg->keep_alive(keep_alive_);
     msg->prepare_payload();
     stream_.expires_after(milliseconds(limits_.write_timeout_ms));
-    bhttp::async_write(stream_, *msg, [self = shared_from_this(), msg](beast::error_code ec, size_t) {
-      if (ec) return self->close();
-      self->after_reply();
-    });
+    bhttp::async_write(stream_, *msg,
+                       [self = shared_from_this(), msg](beast::error_code ec, size_t) {
+                         if (ec) return self->close();
+                         self->after_reply();
+                       });
   }
 
   void after_reply() {
@@ -312,9 +321,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
     out_ = "HTTP/1.1 " + std::to_string(status) + " " + reason_of(status) +
            "\r\nServer: kino\r\nContent-Type: " + res.content_type +
            "\r\nAccept-Ranges: bytes\r\nCache-Control: private, max-age=3600\r\n" +
-           (res.file_name.empty() ? ""
-                                  : "Content-Disposition: attachment; filename=\"" +
-                                        res.file_name + "\"\r\n") +
+           (res.file_name.empty()
+                ? ""
+                : "Content-Disposition: attachment; filename=\"" + res.file_name + "\"\r\n") +
            head + "Connection: " + (keep_alive_ ? "keep-alive" : "close") + "\r\n\r\n";
     write_out([self = shared_from_this()] { self->send_file_chunk(); });
   }
@@ -402,12 +411,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // ---- plumbing ----
   void write_out(std::function<void()> next) {
     stream_.expires_after(milliseconds(limits_.write_timeout_ms));
-    net::async_write(stream_, net::buffer(out_),
-                     [self = shared_from_this(), next = std::move(next)](beast::error_code ec,
-                                                                         size_t) {
-                       if (ec) return self->close();
-                       next();
-                     });
+    net::async_write(
+        stream_, net::buffer(out_),
+        [self = shared_from_this(), next = std::move(next)](beast::error_code ec, size_t) {
+          if (ec) return self->close();
+          next();
+        });
   }
 
   // Half-closes and reads what the client still sends for a moment, so a client that is
@@ -485,7 +494,9 @@ void Server::Impl::do_accept() {
 Server::Server(service::Studio& studio, ServerOptions options)
     : impl_(std::make_unique<Impl>(studio, std::move(options))) {}
 
-Server::~Server() { stop(); }
+Server::~Server() {
+  stop();
+}
 
 void Server::start() {
   Impl& s = *impl_;
@@ -498,8 +509,8 @@ void Server::start() {
   if (!ec) s.acceptor.bind(ep, ec);
   if (!ec) s.acceptor.listen(net::socket_base::max_listen_connections, ec);
   if (ec)
-    fail(ErrorCode::internal, "cannot listen on " + s.opt.host + ":" + std::to_string(s.opt.port) +
-                                  ": " + ec.message());
+    fail(ErrorCode::internal,
+         "cannot listen on " + s.opt.host + ":" + std::to_string(s.opt.port) + ": " + ec.message());
   s.port = s.acceptor.local_endpoint().port();
   s.started = true;
   s.do_accept();
@@ -507,8 +518,12 @@ void Server::start() {
     s.threads.emplace_back([&s] { s.ioc.run(); });
 }
 
-uint16_t Server::port() const { return impl_->port; }
-int64_t Server::open_connections() const { return impl_->connections; }
+uint16_t Server::port() const {
+  return impl_->port;
+}
+int64_t Server::open_connections() const {
+  return impl_->connections;
+}
 
 void Server::stop() {
   Impl& s = *impl_;

@@ -66,13 +66,13 @@ class RoutingTurn final : public ChatTurn {
   RoutingTurn(Studio& studio, ChatRequest request) : studio_(studio), req_(std::move(request)) {}
 
   void text(const std::string& t, bool final_event) {
-    queue_.push_back(adk_event(req_.invocation_id, Json::array({Json{{"text", t}}}), false,
-                               final_event));
+    queue_.push_back(
+        adk_event(req_.invocation_id, Json::array({Json{{"text", t}}}), false, final_event));
   }
   void function_call(const std::string& name, const Json& args) {
-    queue_.push_back(adk_event(req_.invocation_id,
-                               Json::array({Json{{"functionCall", {{"name", name}, {"args", args}}}}}),
-                               false, false));
+    queue_.push_back(adk_event(
+        req_.invocation_id, Json::array({Json{{"functionCall", {{"name", name}, {"args", args}}}}}),
+        false, false));
   }
   void function_response(const std::string& name, const Json& response) {
     queue_.push_back(adk_event(

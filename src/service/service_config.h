@@ -14,20 +14,20 @@ struct ServiceConfig {
   // derives it from the request's Host header.
   std::string public_url;
 
-  int64_t token_ttl_ms = 7LL * 24 * 3600 * 1000;  // anonymous tokens live 7 days
-  int64_t starting_credits = 100;                // granted to each new account
-  int64_t upload_max_bytes = 20LL * 1024 * 1024;  // per uploaded file
+  int64_t token_ttl_ms = 7LL * 24 * 3600 * 1000;     // anonymous tokens live 7 days
+  int64_t starting_credits = 100;                    // granted to each new account
+  int64_t upload_max_bytes = 20LL * 1024 * 1024;     // per uploaded file
   int64_t download_url_ttl_ms = 24LL * 3600 * 1000;  // signed download links
   bool require_skill_headers = false;  // exports need X-Skill-Source/-Version/-Platform (402)
 
   RateLimit token_rate{20, 60};  // per bearer token
   RateLimit ip_rate{50, 150};    // per client address
 
-  int render_workers = 1;          // jobs rendered at once
-  int render_threads = 0;          // threads per render (0 = all cores)
+  int render_workers = 1;  // jobs rendered at once
+  int render_threads = 0;  // threads per render (0 = all cores)
   const char* x264_preset = "veryfast";
-  int64_t job_poll_ms = 200;       // how often idle workers look for queued jobs
-  int callback_attempts = 4;       // POSTs of a final job status to callback_url
+  int64_t job_poll_ms = 200;          // how often idle workers look for queued jobs
+  int callback_attempts = 4;          // POSTs of a final job status to callback_url
   int64_t callback_backoff_ms = 500;  // first retry delay; doubles each time
   int64_t callback_timeout_ms = 5000;
 };

@@ -122,7 +122,9 @@ Studio::Studio(ServiceConfig config)
   if (requeued > 0) log_info("re-queued " + std::to_string(requeued) + " interrupted job(s)");
 }
 
-Studio::~Studio() { stop_workers(); }
+Studio::~Studio() {
+  stop_workers();
+}
 
 void Studio::start_workers() {
   stopping_ = false;
@@ -183,7 +185,9 @@ Caller Studio::authenticate(const std::string& authorization) {
 int64_t Studio::rate_take_token(const std::string& token_hash) {
   return token_limiter_.take(token_hash);
 }
-int64_t Studio::rate_take_ip(const std::string& ip) { return ip_limiter_.take(ip); }
+int64_t Studio::rate_take_ip(const std::string& ip) {
+  return ip_limiter_.take(ip);
+}
 
 void Studio::usage_record(const Caller& caller, const SkillHeaders& skill) {
   if (!skill.any()) return;
@@ -205,8 +209,8 @@ Json Studio::session_create(const Caller& caller, const Json& body) {
   if (language.empty() || language.size() > 16 || !id_is_safe(language))
     fail_bad_request("language must be a language tag like \"en\" or \"zh\", got " +
                      json_brief(language));
-  store::Session s{make_id("ses_"), caller.account_id, make_id("task_"), task_name, language,
-                   now_unix_ms()};
+  store::Session s{make_id("ses_"), caller.account_id, make_id("task_"),
+                   task_name,       language,          now_unix_ms()};
   store_->session_create(s);
   store_->draft_append(s.id, timeline::draft_to_json(timeline::Draft{}), "created");
   return Json{{"task_id", s.task_id}, {"session_id", s.id}, {"language", s.language}};
@@ -217,9 +221,9 @@ store::Session Studio::session_of(const Caller& caller, const std::string& sessi
     auto s = store_->session_get(session_id);
     if (s && s->account_id == caller.account_id) return *s;
   }
-  fail(ErrorCode::unknown_session,
-       "session " + json_brief(session_id) + " not found; create one with "
-       "/api/tasks/me/with-session/nemo_agent");
+  fail(ErrorCode::unknown_session, "session " + json_brief(session_id) +
+                                       " not found; create one with "
+                                       "/api/tasks/me/with-session/nemo_agent");
 }
 
 // ---- credits ----
@@ -229,8 +233,7 @@ Json Studio::credits_balance(const Caller& caller) {
   return Json{{"available", b.available}, {"frozen", b.frozen}, {"total", b.total}};
 }
 
-void Studio::credits_grant(const std::string& account_id, int64_t amount,
-                           const std::string& note) {
+void Studio::credits_grant(const std::string& account_id, int64_t amount, const std::string& note) {
   if (!store_->account_get(account_id))
     fail(ErrorCode::not_found, "account " + json_brief(account_id) + " does not exist");
   store_->ledger_append({0, account_id, store::LedgerKind::grant, amount, "", note, 0});
@@ -238,7 +241,9 @@ void Studio::credits_grant(const std::string& account_id, int64_t amount,
 
 // ---- uploads and state ----
 
-fs::path Studio::upload_temp_path() { return blobs_.temp_path(".upload"); }
+fs::path Studio::upload_temp_path() {
+  return blobs_.temp_path(".upload");
+}
 
 Json Studio::upload_add(const Caller& caller, const std::string& session_id,
                         const fs::path& temp_file, const std::string& original_name) {
@@ -249,18 +254,18 @@ Json Studio::upload_add(const Caller& caller, const std::string& session_id,
   if (ec) fail(ErrorCode::internal, "upload temp file vanished: " + ec.message());
   const std::string label = original_name.empty() ? "upload" : original_name;
   if (size > config_.upload_max_bytes)
-    fail(ErrorCode::too_large, label + ": file size must be <= " +
-                                   std::to_string(config_.upload_max_bytes) + " bytes, got " +
-                                   std::to_string(size));
+    fail(ErrorCode::too_large,
+         label + ": file size must be <= " + std::to_string(config_.upload_max_bytes) +
+             " bytes, got " + std::to_string(size));
   if (size == 0) fail(ErrorCode::unsupported, label + ": file is empty");
   media::MediaInfo info;
   try {
     info = media::probe(temp_file);
   } catch (const Error& e) {
     // The probe names the temp path; the client knows its file by its own name.
-    fail(e.code(), label + ": " + std::string(e.what()).substr(
-                                      std::min(std::string(e.what()).size(),
-                                               temp_file.string().size() + 2)));
+    fail(e.code(), label + ": " +
+                       std::string(e.what()).substr(
+                           std::min(std::string(e.what()).size(), temp_file.string().size() + 2)));
   }
   bool accepted = false;
   for (const auto& f : kAccepted) accepted = accepted || f.format == info.format;
@@ -279,9 +284,9 @@ Json Studio::upload_add(const Caller& caller, const std::string& session_id,
   m.duration_ms = info.duration_ms;
   m.width = info.width;
   m.height = info.height;
-  m.info = Json{{"has_video", info.has_video},   {"has_audio", info.has_audio},
-                {"fps", info.fps.str()},         {"frame_count", info.frame_count},
-                {"animated", info.animated},     {"video_codec", info.video_codec},
+  m.info = Json{{"has_video", info.has_video},     {"has_audio", info.has_audio},
+                {"fps", info.fps.str()},           {"frame_count", info.frame_count},
+                {"animated", info.animated},       {"video_codec", info.video_codec},
                 {"audio_codec", info.audio_codec}, {"sample_rate", info.sample_rate},
                 {"channels", info.channels}};
   m.created_ms = now_unix_ms();
@@ -377,11 +382,9 @@ Json Studio::render_submit(const Caller& caller, const Json& body, const SkillHe
   if (!media::container_format_parse(format))
     fail_bad_request("output.format must be one of mp4, webm, gif, got " + json_brief(format));
   if (!media::quality_parse(quality))
-    fail_bad_request("output.quality must be one of high, medium, low, got " +
-                     json_brief(quality));
+    fail_bad_request("output.quality must be one of high, medium, low, got " + json_brief(quality));
   std::string callback = json_string(body, "callback_url", "callback_url", "");
-  if (!callback.empty() && callback.rfind("http://", 0) != 0 &&
-      callback.rfind("https://", 0) != 0)
+  if (!callback.empty() && callback.rfind("http://", 0) != 0 && callback.rfind("https://", 0) != 0)
     fail_bad_request("callback_url must be an http:// or https:// URL, got " +
                      json_brief(callback));
   if (!text_ok(callback, 2048)) fail_bad_request("callback_url must be at most 2048 characters");
@@ -466,8 +469,8 @@ void Studio::run_render(const store::Job& job) {
   bool interrupted = false;
   try {
     if (job.attempts > kMaxRenderAttempts)
-      fail(ErrorCode::internal, "render was interrupted " + std::to_string(job.attempts - 1) +
-                                    " times; giving up");
+      fail(ErrorCode::internal,
+           "render was interrupted " + std::to_string(job.attempts - 1) + " times; giving up");
     const Json& p = job.params;
     timeline::Draft draft = timeline::draft_from_json(p.value("draft", Json::object()));
     const std::string format = p.value("format", "mp4");
@@ -497,9 +500,8 @@ void Studio::run_render(const store::Job& job) {
       return blobs_.media_path(m->id);
     };
     render::RenderResult r = render::render(draft, resolve, blobs_.render_path(job.id, format), rp);
-    result = Json{{"format", format},        {"size", r.size_bytes},
-                  {"width", r.width},        {"height", r.height},
-                  {"duration_ms", r.duration_ms}, {"frames", r.frames},
+    result = Json{{"format", format},    {"size", r.size_bytes},         {"width", r.width},
+                  {"height", r.height},  {"duration_ms", r.duration_ms}, {"frames", r.frames},
                   {"seconds", r.seconds}};
   } catch (const Error& e) {
     if (e.code() == ErrorCode::cancelled && stopping_) {
@@ -521,8 +523,8 @@ void Studio::run_render(const store::Job& job) {
   try {
     store_->job_finish(job.id, final_state, result, error);
     if (final_state != store::JobState::completed)
-      log_warn("render " + job.id + " " + std::string(store::job_state_name(final_state)) +
-               ": " + error);
+      log_warn("render " + job.id + " " + std::string(store::job_state_name(final_state)) + ": " +
+               error);
     if (!job.callback_url.empty()) post_callback(*store_->job_get(job.id));
   } catch (const std::exception& e) {
     log_error("render " + job.id + ": " + e.what());
@@ -545,8 +547,9 @@ void Studio::post_callback(const store::Job& job) {
     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, long(config_.callback_timeout_ms));
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION,
-                     +[](char*, size_t size, size_t n, void*) -> size_t { return size * n; });
+    curl_easy_setopt(
+        curl, CURLOPT_WRITEFUNCTION,
+        +[](char*, size_t size, size_t n, void*) -> size_t { return size * n; });
     CURLcode rc = curl_easy_perform(curl);
     long status = 0;
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
@@ -577,8 +580,7 @@ DownloadFile Studio::download(const std::string& kind, const std::string& name,
   auto not_found = [&](const std::string& why) -> DownloadFile {
     fail(ErrorCode::not_found, "download link " + why);
   };
-  if (exp.empty() || exp.size() > 12 ||
-      exp.find_first_not_of("0123456789") != std::string::npos)
+  if (exp.empty() || exp.size() > 12 || exp.find_first_not_of("0123456789") != std::string::npos)
     return not_found("has no valid expiry");
   const std::string expected = hmac_sha256_hex(secret_, kind + "/" + name + ":" + exp);
   if (!constant_time_equal(expected, sig)) return not_found("signature does not match");

@@ -5,10 +5,10 @@
 // Thread-safe. Methods report bad input as kino::Error with the API's codes.
 #include <atomic>
 #include <condition_variable>
-#include <mutex>
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -96,8 +96,8 @@ class Studio {
   std::string signed_url(const std::string& base_url, const std::string& kind,
                          const std::string& name);
   // Checks a download's signature and expiry; Error(not_found) for anything wrong.
-  DownloadFile download(const std::string& kind, const std::string& name,
-                        const std::string& exp, const std::string& sig);
+  DownloadFile download(const std::string& kind, const std::string& name, const std::string& exp,
+                        const std::string& sig);
 
   ChatHandler& chat() { return *chat_; }
   void set_chat_handler(std::unique_ptr<ChatHandler> handler) { chat_ = std::move(handler); }

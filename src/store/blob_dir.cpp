@@ -18,7 +18,8 @@ BlobDir::BlobDir(fs::path root) : root_(std::move(root)) {
   std::error_code ec;
   for (const char* sub : {"media", "renders", "tmp"}) {
     fs::create_directories(root_ / sub, ec);
-    if (ec) fail(ErrorCode::internal, "cannot create " + (root_ / sub).string() + ": " + ec.message());
+    if (ec)
+      fail(ErrorCode::internal, "cannot create " + (root_ / sub).string() + ": " + ec.message());
   }
 }
 
@@ -40,12 +41,14 @@ fs::path BlobDir::temp_path(const std::string& suffix) const {
 void BlobDir::commit(const fs::path& temp, const fs::path& final_path) const {
   std::error_code ec;
   fs::rename(temp, final_path, ec);
-  if (ec) fail(ErrorCode::internal, "cannot move " + temp.string() + " into place: " + ec.message());
+  if (ec)
+    fail(ErrorCode::internal, "cannot move " + temp.string() + " into place: " + ec.message());
 }
 
 void BlobDir::clear_temp() const {
   std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(root_ / "tmp", ec)) fs::remove_all(entry.path(), ec);
+  for (const auto& entry : fs::directory_iterator(root_ / "tmp", ec))
+    fs::remove_all(entry.path(), ec);
 }
 
 }  // namespace kino::store

@@ -42,11 +42,23 @@ constexpr std::array<std::pair<LedgerKind, std::string_view>, 4> kLedger{{
 
 }  // namespace
 
-std::string_view media_origin_name(MediaOrigin o) { return name_of(kOrigins, o); }
-std::optional<MediaOrigin> media_origin_parse(std::string_view s) { return parse_of(kOrigins, s); }
-std::string_view job_state_name(JobState s) { return name_of(kStates, s); }
-std::optional<JobState> job_state_parse(std::string_view s) { return parse_of(kStates, s); }
-std::string_view ledger_kind_name(LedgerKind k) { return name_of(kLedger, k); }
-std::optional<LedgerKind> ledger_kind_parse(std::string_view s) { return parse_of(kLedger, s); }
+std::string_view media_origin_name(MediaOrigin o) {
+  return name_of(kOrigins, o);
+}
+std::optional<MediaOrigin> media_origin_parse(std::string_view s) {
+  return parse_of(kOrigins, s);
+}
+std::string_view job_state_name(JobState s) {
+  return name_of(kStates, s);
+}
+std::optional<JobState> job_state_parse(std::string_view s) {
+  return parse_of(kStates, s);
+}
+std::string_view ledger_kind_name(LedgerKind k) {
+  return name_of(kLedger, k);
+}
+std::optional<LedgerKind> ledger_kind_parse(std::string_view s) {
+  return parse_of(kLedger, s);
+}
 
 }  // namespace kino::store

@@ -92,7 +92,8 @@ class Query {
     int rc = sqlite3_step(stmt_);
     if (rc == SQLITE_ROW) return true;
     if (rc == SQLITE_DONE) return false;
-    if (rc == SQLITE_CONSTRAINT) fail(ErrorCode::bad_request, std::string("sqlite: ") + sqlite3_errmsg(db_));
+    if (rc == SQLITE_CONSTRAINT)
+      fail(ErrorCode::bad_request, std::string("sqlite: ") + sqlite3_errmsg(db_));
     fail_sqlite(db_, "step");
   }
   void run() {
@@ -325,8 +326,7 @@ class SqliteStore final : public Store {
           ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
         .bind_all(j.id, j.client_ref, j.account_id, j.session_id, j.kind,
                   std::string(job_state_name(j.state)), j.progress, j.params.dump(),
-                  j.result.dump(), j.error, j.callback_url, j.attempts, j.created_ms,
-                  j.updated_ms)
+                  j.result.dump(), j.error, j.callback_url, j.attempts, j.created_ms, j.updated_ms)
         .run();
     tx.commit();
     if (created) *created = true;
@@ -351,8 +351,7 @@ class SqliteStore final : public Store {
     std::lock_guard lock(mutex_);
     auto q = query(std::string("UPDATE jobs SET state = 'running', attempts = attempts + 1, ") +
                    "updated_ms = ? WHERE id = (SELECT id FROM jobs WHERE kind = ? AND " +
-                   "state = 'queued' ORDER BY created_ms, rowid LIMIT 1) RETURNING " +
-                   kJobColumns);
+                   "state = 'queued' ORDER BY created_ms, rowid LIMIT 1) RETURNING " + kJobColumns);
     q.bind_all(now_unix_ms(), kind);
     if (!q.step()) return std::nullopt;
     Job j = read_job(q);

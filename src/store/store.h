@@ -37,8 +37,7 @@ class Store {
   virtual DraftVersion draft_append(const std::string& session_id, const Json& draft,
                                     const std::string& note) = 0;
   virtual std::optional<DraftVersion> draft_latest(const std::string& session_id) = 0;
-  virtual std::optional<DraftVersion> draft_get(const std::string& session_id,
-                                                int64_t version) = 0;
+  virtual std::optional<DraftVersion> draft_get(const std::string& session_id, int64_t version) = 0;
   // Undo: appends a copy of the version before the latest; nullopt when there is none.
   virtual std::optional<DraftVersion> draft_undo(const std::string& session_id) = 0;
 

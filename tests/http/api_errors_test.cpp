@@ -13,7 +13,9 @@ class ApiErrorsTest : public ApiFixture {
   }
 };
 
-int code_of(const ClientResponse& r) { return r.json().value("code", -1); }
+int code_of(const ClientResponse& r) {
+  return r.json().value("code", -1);
+}
 
 TEST_F(ApiErrorsTest, MissingClientIdIs400) {
   auto r = client->request("POST", "/api/auth/anonymous-token");
@@ -73,9 +75,11 @@ TEST_F(ApiErrorsTest, TwoTokensCannotSeeEachOthersData) {
   const std::string sa = new_session(a);
   const std::string img = upload(a, sa, test_media().image, "a.png");
   Json draft = Json::parse(R"({"canvas":{"w":160,"h":120,"fps":10},"t":[{"id":"v","tt":0,
-    "sg":[{"id":"s","start":0,"d":300,"src":")" + img + R"("}]}]})");
-  ASSERT_EQ(client->post_json("/api/render/proxy/lambda",
-                              Json{{"id", "mine"}, {"sessionId", sa}, {"draft", draft}}, auth(a))
+    "sg":[{"id":"s","start":0,"d":300,"src":")" +
+                           img + R"("}]}]})");
+  ASSERT_EQ(client
+                ->post_json("/api/render/proxy/lambda",
+                            Json{{"id", "mine"}, {"sessionId", sa}, {"draft", draft}}, auth(a))
                 .status,
             200);
   // b sees neither the session, nor the render, nor can it use a's media.
@@ -84,9 +88,9 @@ TEST_F(ApiErrorsTest, TwoTokensCannotSeeEachOthersData) {
   EXPECT_EQ(r.status, 404);
   EXPECT_EQ(code_of(r), 404);
   const std::string sb = new_session(b);
-  auto steal = client->post_json("/api/render/proxy/lambda",
-                                 Json{{"id", "theirs"}, {"sessionId", sb}, {"draft", draft}},
-                                 auth(b));
+  auto steal =
+      client->post_json("/api/render/proxy/lambda",
+                        Json{{"id", "theirs"}, {"sessionId", sb}, {"draft", draft}}, auth(b));
   EXPECT_EQ(steal.status, 404) << steal.body;
   EXPECT_NE(steal.json()["message"].get<std::string>().find(img), std::string::npos);
   // b's own id "mine" is a different render.
@@ -129,9 +133,12 @@ TEST_F(ApiErrorsTest, GigabyteContentLengthIsRefusedBeforeTheBody) {
   EXPECT_EQ(reply.rfind("HTTP/1.1 413", 0), 0u) << reply;
   EXPECT_NE(reply.find("\"code\":4002"), std::string::npos) << reply;
   // A JSON route refuses a huge body the same way.
-  std::string json = "POST /api/render/proxy/lambda HTTP/1.1\r\nHost: x\r\nAuthorization: "
-                     "Bearer " + token + "\r\nContent-Type: application/json\r\n"
-                     "Content-Length: 1073741824\r\n\r\n";
+  std::string json =
+      "POST /api/render/proxy/lambda HTTP/1.1\r\nHost: x\r\nAuthorization: "
+      "Bearer " +
+      token +
+      "\r\nContent-Type: application/json\r\n"
+      "Content-Length: 1073741824\r\n\r\n";
   reply = client->raw(json);
   EXPECT_NE(reply.find("\"code\":4002"), std::string::npos) << reply;
 }
@@ -157,9 +164,9 @@ TEST_F(ApiErrorsTest, HostileUploads) {
   const std::string token = new_token();
   const std::string sid = new_session(token);
   // A path-like name is display text only: the file is stored under its id.
-  auto r = client->post_files("/api/upload-video/nemo_agent/me/" + sid,
-                              {{"files", "../../../../tmp/evil.png", read_file(test_media().image)}},
-                              auth(token));
+  auto r = client->post_files(
+      "/api/upload-video/nemo_agent/me/" + sid,
+      {{"files", "../../../../tmp/evil.png", read_file(test_media().image)}}, auth(token));
   ASSERT_EQ(r.status, 200) << r.body;
   Json f = r.json()["data"]["files"][0];
   EXPECT_EQ(f["name"], "evil.png");
@@ -171,20 +178,17 @@ TEST_F(ApiErrorsTest, HostileUploads) {
   EXPECT_EQ(code_of(bomb), 4002) << bomb.body;
 
   // Not multipart, no boundary, a truncated body.
-  auto nb = client->request("POST", "/api/upload-video/nemo_agent/me/" + sid,
-                            {{"Authorization", "Bearer " + token},
-                             {"Content-Type", "multipart/form-data"}},
-                            "x");
+  auto nb = client->request(
+      "POST", "/api/upload-video/nemo_agent/me/" + sid,
+      {{"Authorization", "Bearer " + token}, {"Content-Type", "multipart/form-data"}}, "x");
   EXPECT_EQ(code_of(nb), 400);
   auto cut = client->request(
       "POST", "/api/upload-video/nemo_agent/me/" + sid,
-      {{"Authorization", "Bearer " + token},
-       {"Content-Type", "multipart/form-data; boundary=zz"}},
+      {{"Authorization", "Bearer " + token}, {"Content-Type", "multipart/form-data; boundary=zz"}},
       "--zz\r\nContent-Disposition: form-data; name=\"files\"; filename=\"a.png\"\r\n\r\nabc");
   EXPECT_EQ(code_of(cut), 400) << cut.body;
   auto none = client->post_files("/api/upload-video/nemo_agent/me/" + sid,
-                                 {{"other", "a.png", read_file(test_media().image)}},
-                                 auth(token));
+                                 {{"other", "a.png", read_file(test_media().image)}}, auth(token));
   EXPECT_EQ(code_of(none), 400);
   EXPECT_TRUE(std::filesystem::is_empty(dir / "data" / "tmp"));
 }
@@ -192,17 +196,17 @@ TEST_F(ApiErrorsTest, HostileUploads) {
 TEST_F(ApiErrorsTest, BadJsonAndBadFieldsAre400WithTheFieldNamed) {
   const std::string token = new_token();
   const std::string sid = new_session(token);
-  auto r = client->request("POST", "/api/render/proxy/lambda",
-                           {{"Authorization", "Bearer " + token},
-                            {"Content-Type", "application/json"}},
-                           "{not json");
+  auto r = client->request(
+      "POST", "/api/render/proxy/lambda",
+      {{"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}}, "{not json");
   EXPECT_EQ(code_of(r), 400);
-  r = client->post_json("/api/render/proxy/lambda",
-                        Json{{"id", "a/b"}, {"sessionId", sid}}, auth(token));
+  r = client->post_json("/api/render/proxy/lambda", Json{{"id", "a/b"}, {"sessionId", sid}},
+                        auth(token));
   EXPECT_EQ(code_of(r), 400);
   EXPECT_NE(r.json()["message"].get<std::string>().find("id"), std::string::npos);
   r = client->post_json("/api/render/proxy/lambda",
-                        Json{{"id", "x"}, {"sessionId", sid},
+                        Json{{"id", "x"},
+                             {"sessionId", sid},
                              {"draft", {{"t", {{{"tt", 0}, {"sg", {{{"d", -5}}}}}}}}}},
                         auth(token));
   EXPECT_EQ(code_of(r), 400) << r.body;

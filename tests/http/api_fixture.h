@@ -84,14 +84,13 @@ class ApiFixture : public ::testing::Test {
   static Headers auth(const std::string& token) { return {{"Authorization", "Bearer " + token}}; }
   std::string new_session(const std::string& token, const std::string& language = "en") {
     auto r = client->post_json("/api/tasks/me/with-session/nemo_agent",
-                               Json{{"task_name", "project"}, {"language", language}},
-                               auth(token));
+                               Json{{"task_name", "project"}, {"language", language}}, auth(token));
     EXPECT_EQ(r.status, 200) << r.body;
     return r.json()["data"]["session_id"].get<std::string>();
   }
   // Uploads one file and returns its media id ("" on failure).
-  std::string upload(const std::string& token, const std::string& session,
-                     const std::string& path, const std::string& name) {
+  std::string upload(const std::string& token, const std::string& session, const std::string& path,
+                     const std::string& name) {
     auto r = client->post_files("/api/upload-video/nemo_agent/me/" + session,
                                 {{"files", name, read_file(path)}}, auth(token));
     EXPECT_EQ(r.status, 200) << r.body;
@@ -117,9 +116,12 @@ class ApiFixture : public ::testing::Test {
   static Json small_draft(const std::string& video, const std::string& image,
                           const std::string& audio) {
     return Json::parse(R"({"v":1,"canvas":{"w":320,"h":240,"fps":15},"t":[
-      {"id":"tr_v","tt":0,"sg":[{"id":"sg_a","start":0,"d":1000,"src":")" + video + R"("},
-                                {"id":"sg_b","start":1000,"d":1000,"src":")" + image + R"("}]},
-      {"id":"tr_a","tt":1,"sg":[{"id":"sg_m","start":0,"d":2000,"src":")" + audio +
+      {"id":"tr_v","tt":0,"sg":[{"id":"sg_a","start":0,"d":1000,"src":")" +
+                       video + R"("},
+                                {"id":"sg_b","start":1000,"d":1000,"src":")" +
+                       image + R"("}]},
+      {"id":"tr_a","tt":1,"sg":[{"id":"sg_m","start":0,"d":2000,"src":")" +
+                       audio +
                        R"(","volume":0.35}]},
       {"id":"tr_t","tt":7,"sg":[{"id":"sg_t","start":0,"d":1000,"text":"Urban Dreams"}]}]})");
   }

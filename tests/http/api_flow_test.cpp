@@ -1,11 +1,12 @@
 // The documented flow over real HTTP: token -> session -> upload -> state -> export ->
 // poll -> download (whole and by range) -> probe the MP4.
-#include <fstream>
-#include <utility>
-
+// clang-format off
+#include <utility>  // first: Boost 1.74's awaitable.hpp uses std::exchange
+// clang-format on
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <fstream>
 
 #include "http/api_fixture.h"
 
@@ -121,7 +122,8 @@ TEST_F(ApiFlowTest, FailedRenderSaysWhyInWords) {
   const std::string img = upload(token, sid, test_media().image, "a.png");
   // The file disappears after the export was accepted: the render fails, the job says why.
   Json draft = Json::parse(R"({"canvas":{"w":320,"h":240,"fps":15},"t":[{"id":"v","tt":0,
-    "sg":[{"id":"s","start":0,"d":500,"src":")" + img + R"("}]}]})");
+    "sg":[{"id":"s","start":0,"d":500,"src":")" +
+                           img + R"("}]}]})");
   studio->stop_workers();
   auto r = client->post_json("/api/render/proxy/lambda",
                              Json{{"id", "r1"}, {"sessionId", sid}, {"draft", draft}}, auth(token));
@@ -160,7 +162,8 @@ TEST_F(ApiFlowTest, CallbackUrlReceivesTheFinalStatusWithRetries) {
   const std::string sid = new_session(token);
   const std::string img = upload(token, sid, test_media().image, "a.png");
   Json draft = Json::parse(R"({"canvas":{"w":160,"h":120,"fps":10},"t":[{"id":"v","tt":0,
-    "sg":[{"id":"s","start":0,"d":300,"src":")" + img + R"("}]}]})");
+    "sg":[{"id":"s","start":0,"d":300,"src":")" +
+                           img + R"("}]}]})");
   auto r = client->post_json(
       "/api/render/proxy/lambda",
       Json{{"id", "cb1"},
@@ -183,9 +186,11 @@ TEST_F(ApiFlowTest, RestartRequeuesARunningJob) {
   const std::string img = upload(token, sid, test_media().image, "a.png");
   studio->stop_workers();
   Json draft = Json::parse(R"({"canvas":{"w":160,"h":120,"fps":10},"t":[{"id":"v","tt":0,
-    "sg":[{"id":"s","start":0,"d":300,"src":")" + img + R"("}]}]})");
-  auto r = client->post_json("/api/render/proxy/lambda",
-                             Json{{"id", "rs1"}, {"sessionId", sid}, {"draft", draft}}, auth(token));
+    "sg":[{"id":"s","start":0,"d":300,"src":")" +
+                           img + R"("}]}]})");
+  auto r =
+      client->post_json("/api/render/proxy/lambda",
+                        Json{{"id", "rs1"}, {"sessionId", sid}, {"draft", draft}}, auth(token));
   ASSERT_EQ(r.status, 200) << r.body;
   // A worker took it and then the process died: the row says running.
   auto claimed = studio->store().job_claim("render");

@@ -65,9 +65,9 @@ TEST_F(ApiSseTest, RoutingTableInEnglishAndChinese) {
       "/run_sse", message(en, "generate a 5-second clip of a fox in the snow"), auth(token)));
   EXPECT_NE(gen.find("none is installed"), std::string::npos) << gen;
   // Export of an empty timeline says why it cannot.
-  EXPECT_NE(all_text(client->sse("/run_sse", message(en, "export"), auth(token)))
-                .find("Cannot export"),
-            std::string::npos);
+  EXPECT_NE(
+      all_text(client->sse("/run_sse", message(en, "export"), auth(token))).find("Cannot export"),
+      std::string::npos);
 }
 
 TEST_F(ApiSseTest, ChatExportStreamsProgressAndHeartbeatsAndSurvivesADisconnect) {
@@ -75,7 +75,8 @@ TEST_F(ApiSseTest, ChatExportStreamsProgressAndHeartbeatsAndSurvivesADisconnect)
   const std::string sid = new_session(token);
   const std::string img = upload(token, sid, test_media().image, "a.png");
   Json draft = Json::parse(R"({"canvas":{"w":320,"h":240,"fps":15},"t":[{"id":"v","tt":0,
-    "sg":[{"id":"s","start":0,"d":1500,"src":")" + img + R"("}]}]})");
+    "sg":[{"id":"s","start":0,"d":1500,"src":")" +
+                           img + R"("}]}]})");
   studio->draft_save(studio->authenticate("Bearer " + token), sid, draft, "test");
 
   // Workers paused: the stream has nothing to say for a while, so heartbeats flow.
@@ -102,7 +103,8 @@ TEST_F(ApiSseTest, HeartbeatsWhileWaiting) {
   const std::string sid = new_session(token);
   const std::string img = upload(token, sid, test_media().image, "a.png");
   Json draft = Json::parse(R"({"canvas":{"w":160,"h":120,"fps":10},"t":[{"id":"v","tt":0,
-    "sg":[{"id":"s","start":0,"d":500,"src":")" + img + R"("}]}]})");
+    "sg":[{"id":"s","start":0,"d":500,"src":")" +
+                           img + R"("}]}]})");
   studio->draft_save(studio->authenticate("Bearer " + token), sid, draft, "test");
   studio->stop_workers();
   std::thread later([&] {
@@ -121,7 +123,8 @@ TEST_F(ApiSseTest, GracefulStopClosesOpenStreams) {
   const std::string sid = new_session(token);
   const std::string img = upload(token, sid, test_media().image, "a.png");
   Json draft = Json::parse(R"({"canvas":{"w":160,"h":120,"fps":10},"t":[{"id":"v","tt":0,
-    "sg":[{"id":"s","start":0,"d":500,"src":")" + img + R"("}]}]})");
+    "sg":[{"id":"s","start":0,"d":500,"src":")" +
+                           img + R"("}]}]})");
   studio->draft_save(studio->authenticate("Bearer " + token), sid, draft, "test");
   studio->stop_workers();  // the export never finishes: the stream stays open
   std::thread stopper([&] {

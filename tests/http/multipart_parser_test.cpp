@@ -13,8 +13,8 @@ class MultipartTest : public ::testing::Test {
  protected:
   kino::testing::TestDir dir{"multipart"};
   std::unique_ptr<MultipartParser> parser(MultipartLimits limits = {}) {
-    return std::make_unique<MultipartParser>(
-        "XyZ", limits, [this] { return dir / make_id("part_"); });
+    return std::make_unique<MultipartParser>("XyZ", limits,
+                                             [this] { return dir / make_id("part_"); });
   }
 };
 
@@ -22,10 +22,11 @@ TEST_F(MultipartTest, ParsesFilesAndFieldsFedOneByteAtATime) {
   std::string binary(3000, '\0');
   for (size_t i = 0; i < binary.size(); ++i) binary[i] = char(i * 7);
   binary += "\r\n--XyQ\r\n--Xy";  // starts like a delimiter, is not one
-  std::string body = "preamble\r\n--XyZ\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\n"
-                     "hello\r\n--XyZ\r\nContent-Disposition: form-data; name=\"files\"; "
-                     "filename=\"C:\\\\photos\\\\cat.png\"\r\nContent-Type: image/png\r\n\r\n" +
-                     binary + "\r\n--XyZ--\r\nepilogue";
+  std::string body =
+      "preamble\r\n--XyZ\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\n"
+      "hello\r\n--XyZ\r\nContent-Disposition: form-data; name=\"files\"; "
+      "filename=\"C:\\\\photos\\\\cat.png\"\r\nContent-Type: image/png\r\n\r\n" +
+      binary + "\r\n--XyZ--\r\nepilogue";
   auto p = parser();
   for (char c : body) p->feed(&c, 1);
   p->finish();
@@ -43,8 +44,9 @@ TEST_F(MultipartTest, LimitsAreNamedErrors) {
   MultipartLimits limits;
   limits.max_file_bytes = 10;
   auto p = parser(limits);
-  std::string body = "--XyZ\r\nContent-Disposition: form-data; name=\"files\"; filename=\"a\"\r\n\r\n" +
-                     std::string(11, 'a');
+  std::string body =
+      "--XyZ\r\nContent-Disposition: form-data; name=\"files\"; filename=\"a\"\r\n\r\n" +
+      std::string(11, 'a');
   try {
     p->feed(body.data(), body.size() + 0);
     p->feed("\r\n--XyZ--", 9);
@@ -59,9 +61,10 @@ TEST_F(MultipartTest, LimitsAreNamedErrors) {
   limits = {};
   limits.max_files = 1;
   p = parser(limits);
-  std::string two = "--XyZ\r\nContent-Disposition: form-data; name=\"files\"; filename=\"a\"\r\n\r\n"
-                    "1\r\n--XyZ\r\nContent-Disposition: form-data; name=\"files\"; filename=\"b\""
-                    "\r\n\r\n2\r\n--XyZ--";
+  std::string two =
+      "--XyZ\r\nContent-Disposition: form-data; name=\"files\"; filename=\"a\"\r\n\r\n"
+      "1\r\n--XyZ\r\nContent-Disposition: form-data; name=\"files\"; filename=\"b\""
+      "\r\n\r\n2\r\n--XyZ--";
   EXPECT_THROW(p->feed(two.data(), two.size()), Error);
 }
 

@@ -48,7 +48,7 @@ TEST_F(StoreTest, DraftVersionsAppendAndUndo) {
   auto u2 = store->draft_undo("ses_a");
   ASSERT_TRUE(u2);
   EXPECT_EQ(u2->draft["v"], 1);
-  EXPECT_FALSE(store->draft_undo("ses_a"));  // nothing before the first version
+  EXPECT_FALSE(store->draft_undo("ses_a"));                // nothing before the first version
   EXPECT_EQ(store->draft_get("ses_a", 3)->draft["v"], 3);  // history is kept
 }
 

@@ -1,11 +1,11 @@
 #include "http/support/http_client.h"
 
-#include <utility>
-
+// clang-format off
+#include <utility>  // first: Boost 1.74's awaitable.hpp uses std::exchange
+// clang-format on
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-
 #include <chrono>
 #include <fstream>
 #include <sstream>
@@ -147,8 +147,8 @@ std::string multipart_body(const std::string& boundary, const std::vector<FilePa
   std::string body;
   for (const auto& p : parts) {
     body += "--" + boundary + "\r\n";
-    body += "Content-Disposition: form-data; name=\"" + p.field + "\"; filename=\"" +
-            p.filename + "\"\r\n";
+    body += "Content-Disposition: form-data; name=\"" + p.field + "\"; filename=\"" + p.filename +
+            "\"\r\n";
     body += "Content-Type: " + p.content_type + "\r\n\r\n";
     body += p.content + "\r\n";
   }
