@@ -7,8 +7,16 @@
 namespace kino {
 
 Json json_parse(std::string_view text, std::string_view what) {
+  // Deeply nested input would overflow the stack when the value is later copied,
+  // printed or destroyed; refuse it while parsing.
+  auto depth_guard = [&](int depth, Json::parse_event_t, Json&) {
+    if (depth > kJsonMaxDepth)
+      fail_bad_request(std::string(what) + " nests deeper than " + std::to_string(kJsonMaxDepth) +
+                       " levels");
+    return true;
+  };
   try {
-    return Json::parse(text.begin(), text.end());
+    return Json::parse(text.begin(), text.end(), depth_guard);
   } catch (const Json::parse_error& e) {
     fail_bad_request("malformed JSON in " + std::string(what) + " at byte " +
                      std::to_string(e.byte) + ": the text is not valid JSON");

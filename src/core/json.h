@@ -12,7 +12,11 @@ namespace kino {
 
 using Json = nlohmann::json;
 
-// Parses text; malformed input throws Error(bad_request) naming `what` and the byte offset.
+// Nesting beyond this many levels is refused by json_parse.
+inline constexpr int kJsonMaxDepth = 64;
+
+// Parses text; malformed or too deeply nested input throws Error(bad_request) naming
+// `what` (and the byte offset for syntax errors).
 Json json_parse(std::string_view text, std::string_view what);
 
 // A short rendering of a value for error messages (strings quoted, long values cut).

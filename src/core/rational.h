@@ -12,7 +12,9 @@ struct Rational {
 
   constexpr double to_double() const { return den ? double(num) / double(den) : 0.0; }
   constexpr bool valid() const { return num > 0 && den > 0; }
+  // Only meaningful for valid() rationals.
   Rational reduced() const {
+    if (!valid()) return *this;
     int64_t g = std::gcd(num, den);
     return g ? Rational{num / g, den / g} : *this;
   }

@@ -37,3 +37,16 @@ TEST(Json, TypedReadersNameThePath) {
 }
 
 }  // namespace kino
+
+namespace kino {
+
+TEST(Json, DeepNestingIsRefusedNotACrash) {
+  std::string deep(100000, '[');
+  deep += std::string(100000, ']');
+  std::string m = message_of([&] { json_parse(deep, "request body"); });
+  EXPECT_NE(m.find("nests deeper than"), std::string::npos) << m;
+  std::string ok = std::string(20, '[') + std::string(20, ']');
+  EXPECT_NO_THROW(json_parse(ok, "request body"));
+}
+
+}  // namespace kino

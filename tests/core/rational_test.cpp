@@ -14,6 +14,8 @@ TEST(Rational, Parses) {
   EXPECT_FALSE(rational_parse("abc").valid());
   EXPECT_FALSE(rational_parse("-30").valid());
   EXPECT_FALSE(rational_parse("30/0").valid());
+  EXPECT_FALSE(rational_parse("1e300").valid());
+  EXPECT_FALSE(rational_parse("9223372036854775807/1").valid());
 }
 
 }  // namespace kino
