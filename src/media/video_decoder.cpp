@@ -18,6 +18,8 @@ struct VideoDecoder::Impl {
   SwsConverter converter;
   int64_t skip_until_ms = -1;  // after seek: drop frames before this time
   int64_t first_pts = AV_NOPTS_VALUE;
+  int64_t last_ms = -1;  // pts of the last picture returned (for untimed streams)
+  static constexpr int64_t kNoTime = INT64_MIN;
 
   void start() {
     const MediaInfo& info = input->info();
@@ -35,7 +37,7 @@ struct VideoDecoder::Impl {
     AVStream* st = decoder->stream();
     int64_t pts = f->best_effort_timestamp;
     if (pts == AV_NOPTS_VALUE) pts = f->pts;
-    if (pts == AV_NOPTS_VALUE) return -1;
+    if (pts == AV_NOPTS_VALUE) return kNoTime;
     if (st->start_time == AV_NOPTS_VALUE) {
       if (first_pts == AV_NOPTS_VALUE) first_pts = pts;
       return av_rescale_q(pts - first_pts, st->time_base, AVRational{1, 1000});
@@ -60,10 +62,13 @@ struct VideoDecoder::Impl {
       }
       return false;
     }
-    int64_t last_ms = -1;
     while (decoder->next(frame.get())) {
       int64_t t = pts_ms_of(frame.get());
-      if (t < 0) t = last_ms + 1;  // no timestamps at all: keep order
+      if (t == kNoTime) {
+        // No timestamp: one frame duration after the previous picture.
+        const Rational fps = input->info().fps;
+        t = last_ms < 0 ? 0 : last_ms + (fps.valid() ? fps.den * 1000 / fps.num : 40);
+      }
       last_ms = t;
       if (t < skip_until_ms) {
         av_frame_unref(frame.get());
@@ -110,6 +115,7 @@ void VideoDecoder::seek(int64_t ms) {
   if (ms < 0) ms = 0;
   const MediaInfo& info = d.input->info();
   d.skip_until_ms = info.kind == MediaKind::image && !info.animated ? -1 : ms;
+  d.last_ms = -1;
   if (d.webp) {
     d.webp->rewind();
     return;
