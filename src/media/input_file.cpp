@@ -360,8 +360,14 @@ StreamDecoder::StreamDecoder(InputFile& input, int stream_index, int threads)
     : input_(input), stream_index_(stream_index), packet_(av::make_packet()) {
   const AVCodecParameters* par = input.format()->streams[stream_index]->codecpar;
   const AVCodec* codec = avcodec_find_decoder(par->codec_id);
-  if (!codec)
-    input.fail_unsupported(std::string("no decoder for codec ") + avcodec_get_name(par->codec_id));
+  if (!codec) {
+    char tag[AV_FOURCC_MAX_STRING_SIZE] = {0};
+    av_fourcc_make_string(tag, par->codec_tag);
+    const std::string name =
+        par->codec_id != AV_CODEC_ID_NONE ? avcodec_get_name(par->codec_id) : tag;
+    input.fail_unsupported(std::string("no decoder for the ") +
+                           av_get_media_type_string(par->codec_type) + " codec '" + name + "'");
+  }
   ctx_.reset(avcodec_alloc_context3(codec));
   if (!ctx_) fail(ErrorCode::internal, input.name() + ": avcodec_alloc_context3 failed");
   int ret = avcodec_parameters_to_context(ctx_.get(), par);

@@ -162,6 +162,21 @@ TEST(BadInput, NonexistentPath) {
   expect_error([&] { probe(path); }, ErrorCode::not_found, "no such file");
 }
 
+TEST(BadInput, VideoWithAnUnknownCodec) {
+  TestDir dir("bad-codec");
+  const auto good = dir / "good.avi";
+  kino::testing::ffmpeg_make("-f lavfi -i testsrc2=s=96x64:r=10:d=1 -c:v mpeg4", good);
+  auto bytes = kino::testing::read_bytes(good);
+  // Rename the codec's FourCC in the AVI headers to one no decoder knows.
+  for (size_t i = 0; i + 4 <= std::min<size_t>(bytes.size(), 4096); ++i)
+    if (std::equal(bytes.begin() + i, bytes.begin() + i + 4, "FMP4"))
+      std::copy_n("ZQZQ", 4, bytes.begin() + i);
+  const auto path = dir / "unknown.avi";
+  kino::testing::write_bytes(path, bytes);
+  expect_error([&] { probe(path); }, ErrorCode::unsupported, "ZQZQ");
+  expect_error([&] { VideoDecoder d(path); }, ErrorCode::unsupported, "no decoder");
+}
+
 TEST(BadInput, DirectoryIsNotMedia) {
   TestDir dir("bad-dir");
   expect_error([&] { probe(dir.path()); }, ErrorCode::unsupported, "not a regular file");
