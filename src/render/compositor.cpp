@@ -36,11 +36,6 @@ double edge_fade(int64_t rel, int64_t remaining, int64_t fade_in, int64_t fade_o
 }
 }  // namespace
 
-class Compositor::Text {
- public:
-  TextRenderer renderer;
-};
-
 struct Compositor::Layer {
   const timeline::Segment* segment = nullptr;
   bool is_text = false;
@@ -96,7 +91,7 @@ Compositor::Compositor(const timeline::Draft& draft, const MediaTable& media,
         if (s.text.empty()) continue;
         layer->fade_in = timeline::frame_count_of_ms(s.fade_in_ms, params.fps);
         layer->fade_out = timeline::frame_count_of_ms(s.fade_out_ms, params.fps);
-        if (!text_) text_ = std::make_unique<Text>();
+        if (!text_) text_ = std::make_unique<TextRenderer>();
       } else {
         auto it = media.find(s.source);
         if (it == media.end()) continue;  // render() resolves every source before
@@ -162,7 +157,7 @@ void Compositor::draw_layer(Layer& l, int64_t n, media::Frame& canvas) {
 
   if (l.is_text) {
     if (!l.overlay) {
-      TextImage image = text_->renderer.render(s.text, s.style, params_.width, params_.height);
+      TextImage image = text_->render(s.text, s.style, params_.width, params_.height);
       l.overlay = overlay_from_rgba(image.image, image.x, image.y);
     }
     const int64_t rel = n - l.first, remaining = l.last - 1 - n;

@@ -18,6 +18,8 @@
 
 namespace kino::render {
 
+class TextRenderer;
+
 struct ResolvedMedia {
   std::filesystem::path path;
   media::MediaInfo info;
@@ -46,7 +48,6 @@ class Compositor {
  private:
   struct Layer;
   struct Track;
-  class Text;
 
   LayerMod layer_mod(const Layer& layer, int64_t n) const;
   bool bottom_is_opaque(int64_t n, const media::Frame& canvas) const;
@@ -56,7 +57,7 @@ class Compositor {
   int64_t frame_count_ = 0;
   media::Yuv background_{16, 128, 128};
   std::vector<std::unique_ptr<Track>> tracks_;
-  std::unique_ptr<Text> text_;
+  std::unique_ptr<TextRenderer> text_;  // made when the draft has text
 };
 
 }  // namespace kino::render
