@@ -21,7 +21,11 @@ struct AudioDecoder::Impl {
   size_t pending_pos = 0;      // values already returned from pending
   bool decoder_done = false;
   bool swr_flushed = false;
-  int64_t seek_target = -1;  // in output frames; -1 when no seek is in progress
+  int64_t seek_target = 0;  // in output frames; -1 when no seek is in progress
+  // Time 0 in the audio stream's time base: the video stream's start when there is one,
+  // so a clip's sound stays in sync with its pictures; else the audio stream's start.
+  int64_t origin = 0;
+  static constexpr int64_t kMaxPadSeconds = 10;
 
   ~Impl() { av_channel_layout_uninit(&swr_in_layout); }
 
@@ -88,9 +92,8 @@ struct AudioDecoder::Impl {
         if (pts == AV_NOPTS_VALUE) pts = frame->pts;
         int64_t pos = seek_target;
         if (pts != AV_NOPTS_VALUE) {
-          AVStream* st = decoder->stream();
-          const int64_t start = st->start_time == AV_NOPTS_VALUE ? 0 : st->start_time;
-          pos = av_rescale_q(pts - start, st->time_base, AVRational{1, params.sample_rate});
+          pos = av_rescale_q(pts - origin, decoder->stream()->time_base,
+                             AVRational{1, params.sample_rate});
         }
         const size_t before = pending.size();
         append_converted(const_cast<const uint8_t**>(frame->extended_data), frame->nb_samples);
@@ -104,8 +107,9 @@ struct AudioDecoder::Impl {
           const size_t drop = size_t(seek_target - pos) * size_t(params.channels);
           pending.erase(pending.begin() + std::ptrdiff_t(before),
                         pending.begin() + std::ptrdiff_t(before + drop));
-        } else if (pos > seek_target && pos - seek_target < params.sample_rate) {
-          // The demuxer landed a little late: pad with silence so time stays exact.
+        } else if (pos > seek_target && pos - seek_target < kMaxPadSeconds * params.sample_rate) {
+          // Sound starting after the origin (or a demuxer landing late): pad with silence
+          // so time stays exact.
           pending.insert(pending.begin() + std::ptrdiff_t(before),
                          size_t(pos - seek_target) * size_t(params.channels), 0.0f);
         }
@@ -136,6 +140,14 @@ AudioDecoder::AudioDecoder(const std::filesystem::path& path, const AudioDecodeP
   if (!impl_->input->info().has_audio) impl_->input->fail_unsupported("no audio stream");
   impl_->input->end_probe_deadline();
   impl_->decoder.emplace(*impl_->input, impl_->input->audio_stream(), 1);
+  AVFormatContext* fmt = impl_->input->format();
+  AVStream* audio = fmt->streams[impl_->input->audio_stream()];
+  const int video = impl_->input->video_stream();
+  if (video >= 0 && fmt->streams[video]->start_time != AV_NOPTS_VALUE)
+    impl_->origin = av_rescale_q(fmt->streams[video]->start_time, fmt->streams[video]->time_base,
+                                 audio->time_base);
+  else if (audio->start_time != AV_NOPTS_VALUE)
+    impl_->origin = audio->start_time;
 }
 
 AudioDecoder::~AudioDecoder() = default;
@@ -168,12 +180,11 @@ void AudioDecoder::seek(int64_t ms) {
   d.swr_flushed = false;
   d.seek_target = av_rescale(ms, d.params.sample_rate, 1000);
   AVStream* st = d.decoder->stream();
-  const int64_t start = st->start_time == AV_NOPTS_VALUE ? 0 : st->start_time;
   // Land a little early: compressed audio (AAC, MP3, Opus) needs the preceding packets
   // to decode the target exactly; what comes before the target is dropped.
   constexpr int64_t kPrerollMs = 200;
-  const int64_t ts = start + av_rescale_q(std::max<int64_t>(0, ms - kPrerollMs),
-                                          AVRational{1, 1000}, st->time_base);
+  const int64_t ts = d.origin + av_rescale_q(std::max<int64_t>(0, ms - kPrerollMs),
+                                             AVRational{1, 1000}, st->time_base);
   int ret =
       avformat_seek_file(d.input->format(), st->index, INT64_MIN, ts, ts, AVSEEK_FLAG_BACKWARD);
   if (ret < 0) {

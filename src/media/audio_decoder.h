@@ -19,6 +19,9 @@ struct AudioDecodeParams {
 };
 
 // Not thread-safe. A file without an audio stream throws Error(unsupported) on open.
+// Time 0 is the start of the video stream when the file has one (sound that starts later
+// is preceded by silence, sound before it is dropped), so a clip's pictures and sound from
+// the two decoders line up; for audio-only files it is the first sample.
 class AudioDecoder {
  public:
   explicit AudioDecoder(const std::filesystem::path& path, const AudioDecodeParams& params = {});

@@ -281,6 +281,39 @@ TEST(AudioDecoder, SeekInCompressedAudio) {
   EXPECT_LT(err / double(got.size()), 1e-3);
 }
 
+// Sound that starts after (or before) the pictures keeps its place relative to them.
+TEST(AudioDecoder, TimeZeroIsTheVideoStart) {
+  TestDir dir("audio-origin");
+  const auto late = dir / "late.mkv";
+  kino::testing::ffmpeg_make(
+      "-f lavfi -i testsrc2=s=96x64:r=10:d=2 -itsoffset 0.5 -f lavfi -i "
+      "sine=f=440:r=48000:d=1 -c:v ffv1 -c:a pcm_s16le",
+      late);
+  AudioBuffer a = decode_audio_file(late);
+  ASSERT_NEAR(double(a.frames()), 72000.0, 100.0);  // 0.5 s silence + 1 s tone
+  EXPECT_EQ(kino::testing::channel_rms({a.samples.begin(), a.samples.begin() + 47000}, 2, 0), 0.0);
+  EXPECT_GT(kino::testing::channel_rms({a.samples.begin() + 49000, a.samples.end()}, 2, 0), 0.08);
+  AudioDecoder seeker(late);
+  seeker.seek(250);  // into the silence: it continues for 250 ms, then the tone
+  std::vector<float> s;
+  ASSERT_EQ(seeker.read(s, 24000), 24000u);
+  for (size_t i = 0; i < 2 * 11900; ++i) ASSERT_EQ(s[i], 0.0f) << i;
+  for (size_t i = 0; i < 24000 * 2; ++i) ASSERT_EQ(s[i], a.samples[12000 * 2 + i]) << i;
+
+  const auto early = dir / "early.mkv";
+  kino::testing::ffmpeg_make(
+      "-itsoffset 0.3 -f lavfi -i testsrc2=s=96x64:r=10:d=2 -f lavfi -i "
+      "sine=f=440:r=48000:d=1 -c:v ffv1 -c:a pcm_s16le",
+      early);
+  a = decode_audio_file(early);
+  EXPECT_NEAR(double(a.frames()), 33600.0, 100.0);  // the first 0.3 s lie before the video
+  VideoDecoder v(early);
+  Frame f;
+  int64_t pts = -1;
+  ASSERT_TRUE(v.read(f, &pts));
+  EXPECT_EQ(pts, 0);
+}
+
 TEST(AudioDecoder, MonoIsDuplicatedAndRateConverted) {
   TestDir dir("audio-mono");
   const auto path = dir / "mono.wav";
