@@ -202,19 +202,25 @@ bool InputFile::read_packet(AVPacket* packet) {
   return true;
 }
 
-void InputFile::count_packets(int stream) {
+void InputFile::scan_packets(bool gif) {
   auto packet = av::make_packet();
-  int64_t frames = 0, duration = 0;
+  int64_t video_packets = 0, gif_duration = 0, end_ms = 0;
   while (read_packet(packet.get())) {
-    if (packet->stream_index == stream) {
-      ++frames;
-      duration += packet->duration > 0 ? packet->duration : 0;
+    const int index = packet->stream_index;
+    if (index == video_stream_) {
+      ++video_packets;
+      gif_duration += packet->duration > 0 ? packet->duration : 0;
+    }
+    if ((index == video_stream_ || index == audio_stream_) && packet->pts != AV_NOPTS_VALUE) {
+      AVStream* st = fmt_->streams[index];
+      end_ms =
+          std::max(end_ms, stream_pts_ms(st, packet->pts + std::max<int64_t>(0, packet->duration)));
     }
     av_packet_unref(packet.get());
   }
-  AVStream* st = fmt_->streams[stream];
-  info_.frame_count = frames;
-  info_.duration_ms = rescale_to_ms(duration, st->time_base);
+  if (video_stream_ >= 0) info_.frame_count = video_packets;
+  info_.duration_ms =
+      gif ? rescale_to_ms(gif_duration, fmt_->streams[video_stream_]->time_base) : end_ms;
   reopen();
 }
 
@@ -320,7 +326,10 @@ void InputFile::detect() {
     if (info_.width <= 0 || info_.height <= 0) fail_unsupported("the picture size is unknown");
 
     if (image) {
-      if (api == "gif") count_packets(video_stream_);
+      if (api == "gif") {
+        scan_packets(true);
+        fmt = fmt_.get();  // reopened
+      }
       if (!animated_webp_ && api != "gif") info_.frame_count = 1;
       info_.animated = info_.frame_count > 1;
       if (!info_.animated) {
@@ -340,6 +349,12 @@ void InputFile::detect() {
         info_.frame_count = av_rescale(info_.duration_ms, info_.fps.num, info_.fps.den * 1000);
       }
     }
+  }
+  if (!image && info_.duration_ms <= 0) {
+    // No duration in the header (e.g. WebM recorded by a browser): measure it from the
+    // packets, within the probe's wall-clock cap.
+    scan_packets(false);
+    fmt = fmt_.get();  // reopened
   }
   if (info_.has_audio) {
     const AVCodecParameters* par = fmt->streams[audio_stream_]->codecpar;

@@ -50,7 +50,9 @@ class InputFile {
   static int interrupt_cb(void* opaque);
   void open_format();
   void detect();
-  void count_packets(int stream);
+  // Reads every packet to measure what the header lacks: frame_count and duration_ms
+  // (gif: the sum of frame delays; else the end of the last packet). Then reopen()s.
+  void scan_packets(bool gif);
 
   std::filesystem::path path_;
   std::string name_;

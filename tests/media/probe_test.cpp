@@ -208,6 +208,26 @@ TEST(Probe, AnimatedWebpWithAlphaComposesSubFrames) {
   EXPECT_TRUE(near(f.row(0, 15) + 4 * (4 + 3 * 10 + 5), 255, 0, 0, 255));
 }
 
+// WebM written to a pipe (as browsers record it) has no duration in its header.
+TEST(Probe, WebmWithoutDurationIsMeasured) {
+  TestDir dir("probe-live-webm");
+  const auto path = dir / "live.webm";
+  const std::string cmd =
+      "ffmpeg -nostdin -v error -f lavfi -i testsrc2=s=96x64:r=30:d=1 -f lavfi -i sine=d=1 "
+      "-c:v libvpx-vp9 -deadline realtime -cpu-used 8 -c:a libopus -f webm pipe:1 > '" +
+      path.string() + "'";
+  ASSERT_EQ(kino::testing::run_command(cmd), 0);
+  const MediaInfo info = probe(path);
+  EXPECT_EQ(info.format, "webm");
+  EXPECT_NEAR(double(info.duration_ms), 1000.0, 40.0);
+  EXPECT_EQ(info.frame_count, 30);
+  VideoDecoder dec(path);
+  Frame f;
+  int n = 0;
+  while (dec.read(f)) ++n;
+  EXPECT_EQ(n, 30);
+}
+
 TEST(Probe, MkvWithWebmCodecsIsStillMkv) {
   TestDir dir("probe-mkv-vp9");
   const auto path = dir / "vp9.mkv";
