@@ -19,8 +19,19 @@ namespace kino::render {
 namespace {
 constexpr media::Yuv kBlack{16, 128, 128};
 
-bool inside(const Rect& r, const media::Frame& canvas) {
-  return r.x >= 0 && r.y >= 0 && r.x + r.w <= canvas.width() && r.y + r.h <= canvas.height();
+// The part of `dest` (even) on the canvas, and the part of `view` (shown in all of dest)
+// that lands there. False when nothing shows.
+bool visible_part(const Rect& dest, const ViewRect& view, const media::Frame& canvas, Rect* at,
+                  ViewRect* part) {
+  const int x0 = std::max(dest.x, 0), y0 = std::max(dest.y, 0);
+  const int x1 = std::min(dest.x + dest.w, canvas.width());
+  const int y1 = std::min(dest.y + dest.h, canvas.height());
+  if (x1 <= x0 || y1 <= y0) return false;
+  *at = Rect{x0, y0, x1 - x0, y1 - y0};
+  const double sx = view.w / dest.w, sy = view.h / dest.h;
+  *part = ViewRect{view.x + (x0 - dest.x) * sx, view.y + (y0 - dest.y) * sy, at->w * sx,
+                   at->h * sy};
+  return true;
 }
 
 bool covers(const Rect& r, const media::Frame& canvas) {
@@ -187,38 +198,49 @@ void Compositor::draw_layer(Layer& l, int64_t n, media::Frame& canvas) {
   if (opacity <= 0) return;
   const double pw = picture.width(), ph = picture.height();
 
-  // Opaque layers wholly on the canvas are resampled straight into it, saving a copy.
-  if (g.blur_background && opacity == kOne && inside(g.box, canvas)) {
+  // Only the part of a layer on the canvas is built, so a scaled-up layer costs no more
+  // than the canvas. Opaque layers are built straight into the canvas, saving a copy.
+  if (g.blur_background) {
     const ViewRect& v = g.background_view;
-    l.blur.build(picture, ViewRect{v.x * pw, v.y * ph, v.w * pw, v.h * ph}, canvas, g.box);
-  } else if (g.blur_background) {
-    if (l.background.width() != g.box.w || l.background.height() != g.box.h)
-      l.background = media::Frame(media::PixelFormat::yuv420p, g.box.w, g.box.h);
-    if (l.background_serial != l.source->serial()) {
-      const ViewRect& v = g.background_view;
-      l.blur.build(picture, ViewRect{v.x * pw, v.y * ph, v.w * pw, v.h * ph}, l.background);
-      l.background_serial = l.source->serial();
+    Rect at;
+    ViewRect part;
+    if (visible_part(g.box, ViewRect{v.x * pw, v.y * ph, v.w * pw, v.h * ph}, canvas, &at,
+                     &part)) {
+      if (opacity == kOne) {
+        l.blur.build(picture, part, canvas, at);
+      } else {
+        if (l.background.width() != at.w || l.background.height() != at.h)
+          l.background = media::Frame(media::PixelFormat::yuv420p, at.w, at.h);
+        if (l.background_serial != l.source->serial()) {
+          l.blur.build(picture, part, l.background);
+          l.background_serial = l.source->serial();
+        }
+        draw_picture(canvas, l.background, 0, 0, at, opacity);
+      }
     }
-    draw_picture(canvas, l.background, 0, 0, g.box, opacity);
   }
 
   const ViewRect base{g.view.x * pw, g.view.y * ph, g.view.w * pw, g.view.h * ph};
   const bool moving = s.motion.kind != timeline::MotionKind::none;
-  if (g.resample && opacity == kOne && inside(g.dest, canvas)) {
+  if (g.resample) {
     const double span = double(std::max<int64_t>(l.last - l.first - 1, 1));
     const ViewRect view = motion_view(s.motion, double(n - l.first) / span, base);
-    l.resampler.resample(picture, view, canvas, g.dest);
-  } else if (g.resample) {
-    if (l.resampled.width() != g.dest.w || l.resampled.height() != g.dest.h)
-      l.resampled = media::Frame(media::PixelFormat::yuv420p, g.dest.w, g.dest.h);
-    // A held source frame without motion resamples to the same picture: reuse it.
-    if (moving || l.resampled_serial != l.source->serial()) {
-      const double span = double(std::max<int64_t>(l.last - l.first - 1, 1));
-      const ViewRect view = motion_view(s.motion, double(n - l.first) / span, base);
-      l.resampler.resample(picture, view, l.resampled);
-      l.resampled_serial = l.source->serial();
+    Rect at;
+    ViewRect part;
+    if (visible_part(g.dest, view, canvas, &at, &part)) {
+      if (opacity == kOne) {
+        l.resampler.resample(picture, part, canvas, at);
+      } else {
+        if (l.resampled.width() != at.w || l.resampled.height() != at.h)
+          l.resampled = media::Frame(media::PixelFormat::yuv420p, at.w, at.h);
+        // A held source frame without motion resamples to the same picture: reuse it.
+        if (moving || l.resampled_serial != l.source->serial()) {
+          l.resampler.resample(picture, part, l.resampled);
+          l.resampled_serial = l.source->serial();
+        }
+        draw_picture(canvas, l.resampled, 0, 0, at, opacity);
+      }
     }
-    draw_picture(canvas, l.resampled, 0, 0, g.dest, opacity);
   } else {
     draw_picture(canvas, picture, int(base.x + 0.5), int(base.y + 0.5), g.dest, opacity);
   }

@@ -84,9 +84,10 @@ LayerGeometry layer_geometry(int canvas_w, int canvas_h, const timeline::Segment
   const double need_h = g.dest.h / g.view.h * zoom;
   const bool full_view = g.view.w >= 1.0 && g.view.h >= 1.0;
   if (still || (!motion && full_view) || (need_w <= source_w && need_h <= source_h)) {
-    // Decode straight to the needed size; capped at 4x the canvas (huge zooms only blur).
-    g.decode_w = std::max(2, round_even(std::min(need_w, 4.0 * canvas_w)));
-    g.decode_h = std::max(2, round_even(std::min(need_h, 4.0 * canvas_h)));
+    // Decode straight to the needed size; capped at twice the canvas (a picture scaled up
+    // further is resampled from that, bounding memory and decode work).
+    g.decode_w = std::max(2, round_even(std::min(need_w, 2.0 * canvas_w)));
+    g.decode_h = std::max(2, round_even(std::min(need_h, 2.0 * canvas_h)));
   } else {
     // Upscaling a crop: decode at the source size and resample the crop per frame.
     g.decode_w = std::max(2, round_even(source_w));

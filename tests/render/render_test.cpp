@@ -290,6 +290,19 @@ TEST_F(RenderTest, ClipSoundAndBgmMixAndMutingDropsTheClip) {
   EXPECT_NEAR(bgm_only, 0.124, 0.015);
 }
 
+TEST_F(RenderTest, CrossfadedClipsCrossfadeTheirSound) {
+  clip("a.mp4", 320, 180, 1000, true, 440.0, 0.5);
+  clip("b.mp4", 320, 180, 1000, true, 660.0, 0.5);
+  Draft d = draft(320, 180);
+  Segment b = seg("b.mp4", 500, 1000);
+  b.transition = {timeline::TransitionKind::crossfade, 500};  // overlaps a by 500 ms
+  d.tracks.push_back(track(TrackType::video, {seg("a.mp4", 0, 1000), b}, "v"));
+  run(d, "xa.mp4");
+  EXPECT_NEAR(rms("xa.mp4", 100, 400), 0.354, 0.03);    // a alone
+  EXPECT_NEAR(rms("xa.mp4", 700, 800), 0.25, 0.04);     // both at half gain
+  EXPECT_NEAR(rms("xa.mp4", 1100, 1400), 0.354, 0.03);  // b alone
+}
+
 TEST_F(RenderTest, LoudMixStaysUnderTheCeiling) {
   clip("loud.mp4", 320, 180, 1000, true, 440.0, 0.9);
   media::write_test_tone(path("loud.wav"), 1000, 330.0, 0.9);
@@ -445,6 +458,38 @@ TEST_F(RenderTest, ImagesRenderAndKenBurnsMovesThem) {
   const double whole = diff("zoom.mp4", 0, 29);
   EXPECT_GT(whole, 5.0);
   EXPECT_LT(diff("zoom.mp4", 14, 15), whole / 4);
+}
+
+TEST_F(RenderTest, ScaledAndMovedLayersAreClippedToTheCanvas) {
+  media::write_test_image(path("big.png"), 320, 180);
+  clip("small.mp4", 320, 180, 500, false);
+  Segment zoomed = seg("big.png", 0, 500);
+  zoomed.fit = timeline::FitMode::cover;
+  zoomed.transform.scale = 3.0;  // a box of 960x540 around the canvas
+  zoomed.motion = {timeline::MotionKind::zoom_in, 0.5};
+  Draft under = draft(320, 180);
+  under.tracks.push_back(track(TrackType::video, {zoomed}, "v"));
+  run(under, "under.mp4");
+
+  Draft both = under;
+  Segment corner = seg("small.mp4", 0, 500);
+  corner.fit = timeline::FitMode::blur_pad;
+  corner.transform.scale = 0.5;
+  corner.transform.x = 1.0;  // half of it hangs off the right edge
+  corner.transform.y = 0.5;
+  corner.transform.opacity = 0.5;
+  both.tracks.push_back(track(TrackType::video, {corner}, "v2"));
+  run(both, "both.mp4");
+
+  const Frame a = frame_at("under.mp4", 10), b = frame_at("both.mp4", 10);
+  for (int y : {2, 90, 176}) EXPECT_GT(mean_luma(a, 0, y, 320, 2), 20.0) << "row " << y;
+  double left = 0, right = 0;
+  for (int y = 50; y < 130; ++y)
+    for (int x = 0; x < 200; ++x) left += std::abs(a.row(0, y)[x] - b.row(0, y)[x]);
+  for (int y = 50; y < 130; ++y)
+    for (int x = 250; x < 320; ++x) right += std::abs(a.row(0, y)[x] - b.row(0, y)[x]);
+  EXPECT_LT(left / (80.0 * 200), 1.5);   // untouched where the small layer is not
+  EXPECT_GT(right / (80.0 * 70), 5.0);   // blended in where it is
 }
 
 TEST_F(RenderTest, FullHdPortraitPresetWithTitle) {
