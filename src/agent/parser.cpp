@@ -15,7 +15,6 @@ struct Clause {
   Span span;
   std::vector<const Hit*> hits;
   std::vector<const Quote*> quotes;
-  bool inherits_add = false;  // "... and the music": the verb of the clause before
 
   const Hit* first(Cue cue) const {
     for (const Hit* h : hits)
@@ -94,9 +93,17 @@ const Hit* generation_cue(const Clause& c) {
   return nullptr;
 }
 
+// The verb a following "and the title" repeats: add, remove, mute or unmute.
+const Hit* shared_verb(const Clause& c) {
+  for (const Hit* h : c.hits)
+    if (h->cue == Cue::add || h->cue == Cue::remove || h->cue == Cue::mute || h->cue == Cue::unmute)
+      return h;
+  return nullptr;
+}
+
 // Splits at separators into parts that each carry a verb; a part without one joins the
 // part before it, unless it names an object right after the separator ("and the
-// music"), which then repeats the verb before it.
+// title"), which then repeats the verb before it (its hit leads the clause's hits).
 std::vector<Clause> split_clauses(const std::vector<Hit>& hits, const MessageText& text) {
   Span whole{0, text.norm().size()};
   Clause all = make_clause(whole, hits, text);
@@ -115,16 +122,18 @@ std::vector<Clause> split_clauses(const std::vector<Hit>& hits, const MessageTex
     bool verb =
         std::any_of(c.hits.begin(), c.hits.end(), [](const Hit* h) { return is_verb(h->cue); });
     bool object_first = !c.hits.empty() && is_object(c.hits.front()->cue);
+    const Hit* shared = out.empty() ? nullptr : shared_verb(out.back());
     if (out.empty() || verb) {
       out.push_back(std::move(c));
-    } else if (object_first && out.back().has(Cue::add)) {
-      c.inherits_add = true;
+    } else if (object_first && shared) {
+      c.hits.insert(c.hits.begin(), shared);
       out.push_back(std::move(c));
     } else {
       Span merged{out.back().span.begin, p.end};
-      bool inherits = out.back().inherits_add;
+      const Hit* inherited = out.back().hits.empty() ? nullptr : out.back().hits.front();
+      bool had_inherited = inherited && inherited->span.end <= out.back().span.begin;
       out.back() = make_clause(merged, hits, text);
-      out.back().inherits_add = inherits;
+      if (had_inherited) out.back().hits.insert(out.back().hits.begin(), inherited);
     }
   }
   return out;
@@ -489,7 +498,7 @@ Action decide(const Clause& c, const MessageText& text, std::span<const MediaIte
   if (c.has(Cue::trim)) return trim_action(c, library);
   if (c.has_any(Cue::mute, Cue::unmute)) return volume_action(c, library);
   if (c.has(Cue::move)) return move_action(c, library);
-  bool adds = c.has(Cue::add) || c.inherits_add;
+  bool adds = c.has(Cue::add);
   bool adds_object = adds && c.has_any(Cue::music, Cue::title, Cue::caption, Cue::text, Cue::clip,
                                        Cue::image, Cue::library_name, Cue::file_name);
   if (c.has_any(Cue::volume, Cue::percent) && !adds_object) return volume_action(c, library);

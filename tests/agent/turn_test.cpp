@@ -168,6 +168,21 @@ TEST(Turn, SeveralRequestsInOneMessage) {
             "Timeline (2 tracks): 1. Video: city.mp4 (0-10s) 2. Title: \"你好\" (0-10s)");
 }
 
+TEST(Turn, AVerbCarriesOverToTheNextObject) {
+  Session s;
+  s.say("add city.mp4");
+  Turn t = s.say("add the music, the title 'A' and the caption 'B'");
+  ASSERT_EQ(t.steps.size(), 3u) << t.reply;
+  EXPECT_EQ(t.steps[1].action.kind(), ActionKind::add_text);
+  EXPECT_EQ(t.steps[2].action.kind(), ActionKind::add_text);
+  Turn r = s.say("remove the music and the title");
+  ASSERT_EQ(r.steps.size(), 2u) << r.reply;
+  EXPECT_EQ(r.steps[0].action.kind(), ActionKind::remove);
+  EXPECT_EQ(r.steps[1].action.kind(), ActionKind::remove);
+  EXPECT_EQ(timeline::draft_summary(s.draft),
+            "Timeline (2 tracks): 1. Video: city.mp4 (0-10s) 2. Title: \"B\" (0-10s)");
+}
+
 TEST(Turn, NoAudioUploadedSaysWhatToDo) {
   Session s;
   s.library = {{"med_city", MediaKind::video, "city.mp4", 10000, 1920, 1080}};
