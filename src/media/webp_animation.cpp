@@ -73,6 +73,7 @@ Parsed parse(const std::vector<uint8_t>& b, const std::string& name) {
       std::memcmp(b.data() + 8, "WEBP", 4) != 0)
     fail(ErrorCode::unsupported, name + ": not a RIFF WEBP file");
   const size_t riff_size = std::min<size_t>(le32(b.data() + 4), b.size() - 8);
+  if (riff_size < 4) fail(ErrorCode::unsupported, name + ": webp RIFF size too small");
   Parsed out;
   for (const Chunk& c : split_chunks(b.data() + 12, riff_size - 4, name)) {
     if (c.fourcc == "VP8X" && c.size >= 10) {
@@ -148,7 +149,9 @@ WebpAnimation::WebpAnimation(const std::filesystem::path& path, const std::strin
     }
     s.insert(s.end(), body.begin(), body.end());
     const uint32_t riff_size = uint32_t(s.size() - 8);
-    std::memcpy(s.data() + 4, &riff_size, 4);  // little-endian hosts only (x86, arm)
+    for (int i = 0; i < 4; ++i) s[4 + size_t(i)] = uint8_t(riff_size >> (8 * i));
+    f.still_size = s.size();
+    s.resize(s.size() + AV_INPUT_BUFFER_PADDING_SIZE, 0);  // decoders may read ahead
     frames_.push_back(std::move(f));
   }
   const AVCodec* codec = avcodec_find_decoder(AV_CODEC_ID_WEBP);
@@ -169,7 +172,7 @@ void WebpAnimation::rewind() {
 void WebpAnimation::decode_frame(const AnimFrame& f, Frame& rgba) {
   auto packet = av::make_packet();
   packet->data = const_cast<uint8_t*>(f.still.data());
-  packet->size = int(f.still.size());
+  packet->size = int(f.still_size);
   auto frame = av::make_frame();
   avcodec_flush_buffers(codec_.get());
   int ret = avcodec_send_packet(codec_.get(), packet.get());

@@ -42,7 +42,8 @@ class WebpAnimation {
     int64_t duration_ms = 0;
     bool blend = true;
     bool dispose = false;
-    std::vector<uint8_t> still;  // the frame as a standalone WebP file
+    std::vector<uint8_t> still;  // the frame as a standalone WebP file, plus FFmpeg's padding
+    size_t still_size = 0;       // bytes of `still` without the padding
   };
   void decode_frame(const AnimFrame& f, Frame& rgba);
 

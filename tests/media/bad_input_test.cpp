@@ -312,3 +312,31 @@ TEST(BadInput, DamageMidStreamSkipsThePacketNotTheFile) {
 
 }  // namespace
 }  // namespace kino::media
+
+namespace kino::media {
+namespace {
+
+// Many small corruptions of the formats kino parses partly itself (animated WebP) or
+// that are easy to break (GIF, PNG): only kino::Error may come out.
+TEST(BadInput, CorruptionSweepOverImages) {
+  TestDir dir("sweep");
+  std::mt19937 rng(99);
+  for (const std::string ext : {"webp", "gif", "png"}) {
+    const auto good = dir / ("good." + ext);
+    kino::testing::ffmpeg_make("-f lavfi -i testsrc2=s=48x32:r=5:d=1 " +
+                                   std::string(ext == "png" ? "-frames:v 1" : "-loop 0"),
+                               good);
+    const auto bytes = kino::testing::read_bytes(good);
+    for (int i = 0; i < 25; ++i) {
+      auto bad = bytes;
+      const size_t at = rng() % bad.size();
+      for (size_t k = at; k < std::min(bad.size(), at + 8); ++k) bad[k] = uint8_t(rng());
+      const auto path = dir / ("bad." + ext);
+      kino::testing::write_bytes(path, bad);
+      decode_everything(path);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace kino::media
