@@ -11,6 +11,7 @@
 #include "gen/safetensors_file.h"
 #include "gen/tensor_io.h"
 #include "gen/umt5_encoder.h"
+#include "gen/umt5_tokenizer.h"
 #include "gen/wan_dit.h"
 
 namespace kino::gen {
@@ -78,6 +79,24 @@ void run_text_encoder(const ComponentRunParams& p, const std::map<std::string, a
   safetensors_write(p.out, {{"context", encoder->encode(ids, mask)}});
 }
 
+void run_tokenize(const ComponentRunParams& p, const std::map<std::string, at::Tensor>& in) {
+  const at::Tensor& text = input(in, "text", p, "UTF-8 bytes of the prompt, U8 [n]");
+  if (text.scalar_type() != at::kByte || text.dim() != 1)
+    fail_bad_request(p.in.string() + ": tensor 'text' must be U8 [n] (UTF-8 bytes), got " +
+                     shape_string(text.sizes().vec()));
+  int64_t max_length = kUmt5TextLength;
+  if (in.count("max_length")) {
+    const double v = scalar_input(in, "max_length", p, "tokens after padding");
+    max_length = std::isfinite(v) ? int64_t(v) : -1;
+  }
+  const at::Tensor bytes = text.contiguous();
+  const std::string_view s(reinterpret_cast<const char*>(bytes.data_ptr<uint8_t>()),
+                           size_t(bytes.numel()));
+  TokenizedText t = umt5_tokenizer_load(p.model).encode(s, max_length);
+  safetensors_write(p.out, {{"ids", at::tensor(t.ids, at::kLong).view({1, -1})},
+                            {"mask", at::tensor(t.mask, at::kLong).view({1, -1})}});
+}
+
 // Runs the solver over the velocities v[0..K-1] from x, recording every sample.
 void run_sampler(const ComponentRunParams& p, const std::map<std::string, at::Tensor>& in,
                  SamplerKind kind) {
@@ -121,7 +140,8 @@ std::optional<RunDtype> run_dtype_parse(std::string_view name) {
 }
 
 const std::vector<std::string>& component_run_names() {
-  static const std::vector<std::string> names{"dit", "text_encoder", "euler", "unipc"};
+  static const std::vector<std::string> names{"dit", "text_encoder", "tokenize", "euler",
+                                              "unipc"};
   return names;
 }
 
@@ -134,12 +154,15 @@ void component_run(const ComponentRunParams& p) {
   }
   at::NoGradGuard no_grad;
   const auto in = safetensors_read_all(p.in);
-  if ((p.component == "dit" || p.component == "text_encoder") && p.model.empty())
+  if ((p.component == "dit" || p.component == "text_encoder" || p.component == "tokenize") &&
+      p.model.empty())
     fail_bad_request("component " + p.component + " needs --model");
   if (p.component == "dit") {
     run_dit(p, in);
   } else if (p.component == "text_encoder") {
     run_text_encoder(p, in);
+  } else if (p.component == "tokenize") {
+    run_tokenize(p, in);
   } else {
     run_sampler(p, in, *sampler_kind_parse(p.component));
   }

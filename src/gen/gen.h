@@ -7,5 +7,6 @@
 #include "gen/model_folder.h"
 #include "gen/safetensors_file.h"
 #include "gen/umt5_config.h"
+#include "gen/umt5_tokenizer.h"
 #include "gen/wan_config.h"
 #include "gen/wan_names.h"
