@@ -8,7 +8,7 @@ namespace kino::render {
 struct AudioMix::Voice {
   AudioClip clip;
   std::optional<media::AudioDecoder> decoder;
-  bool done = false;          // closed after its end
+  bool done = false;           // closed after its end
   bool lap_has_sound = false;  // guards looping over an empty range
 
   // Reads exactly n frames of the source into out (silence past its end).

@@ -18,11 +18,11 @@ constexpr int kMixChannels = 2;
 // One sound placed on the timeline; positions in samples at kMixRate.
 struct AudioClip {
   std::filesystem::path path;
-  int64_t start = 0;  // first timeline sample
-  int64_t end = 0;    // one past the last
-  int64_t in_ms = 0;  // where it starts inside the source
-  bool loop = false;  // start the source again at in_ms when it ends
-  double gain = 1.0;  // segment volume * track volume
+  int64_t start = 0;    // first timeline sample
+  int64_t end = 0;      // one past the last
+  int64_t in_ms = 0;    // where it starts inside the source
+  bool loop = false;    // start the source again at in_ms when it ends
+  double gain = 1.0;    // segment volume * track volume
   int64_t fade_in = 0;  // samples
   int64_t fade_out = 0;
 };
@@ -44,9 +44,9 @@ class AudioMix {
 
   std::vector<std::unique_ptr<Voice>> voices_;
   media::AudioLimiter limiter_;
-  int64_t pos_ = 0;              // next timeline sample to mix
-  std::vector<float> master_;    // one block
-  std::vector<float> limited_;   // limiter output, not yet handed out
+  int64_t pos_ = 0;             // next timeline sample to mix
+  std::vector<float> master_;   // one block
+  std::vector<float> limited_;  // limiter output, not yet handed out
   std::vector<float> scratch_;
 };
 

@@ -51,7 +51,9 @@ Clip clip_rect(Rect at, int w, int h) {
   return c;
 }
 
-int even_down(int v) { return v & ~1; }
+int even_down(int v) {
+  return v & ~1;
+}
 
 }  // namespace
 
@@ -67,8 +69,8 @@ void draw_picture(media::Frame& canvas, const media::Frame& src, int sx, int sy,
   const Clip c = clip_rect(at, canvas.width(), canvas.height());
   if (c.x1 <= c.x0 || c.y1 <= c.y0) return;
   for (int y = c.y0; y < c.y1; ++y)
-    blend_row(canvas.row(0, y) + c.x0, src.row(0, sy + c.dy + (y - c.y0)) + sx + c.dx,
-              c.x1 - c.x0, opacity);
+    blend_row(canvas.row(0, y) + c.x0, src.row(0, sy + c.dy + (y - c.y0)) + sx + c.dx, c.x1 - c.x0,
+              opacity);
   // Chroma: x0, y0 and the source offsets are even, so chroma sample i maps to i / 2.
   const int cx0 = c.x0 / 2, cy0 = c.y0 / 2, cx1 = (c.x1 + 1) / 2, cy1 = (c.y1 + 1) / 2;
   const int csx = (sx + c.dx) / 2, csy = (sy + c.dy) / 2;

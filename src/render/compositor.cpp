@@ -29,8 +29,8 @@ bool visible_part(const Rect& dest, const ViewRect& view, const media::Frame& ca
   if (x1 <= x0 || y1 <= y0) return false;
   *at = Rect{x0, y0, x1 - x0, y1 - y0};
   const double sx = view.w / dest.w, sy = view.h / dest.h;
-  *part = ViewRect{view.x + (x0 - dest.x) * sx, view.y + (y0 - dest.y) * sy, at->w * sx,
-                   at->h * sy};
+  *part =
+      ViewRect{view.x + (x0 - dest.x) * sx, view.y + (y0 - dest.y) * sy, at->w * sx, at->h * sy};
   return true;
 }
 
@@ -50,11 +50,11 @@ double edge_fade(int64_t rel, int64_t remaining, int64_t fade_in, int64_t fade_o
 struct Compositor::Layer {
   const timeline::Segment* segment = nullptr;
   bool is_text = false;
-  int64_t first = 0;         // first frame
-  int64_t last = 0;          // one past the last frame of its own span
-  int64_t visible_end = 0;   // one past the last frame drawn (held for a transition)
-  int64_t in_frames = 0;     // its transition's length in frames
-  const Layer* next = nullptr;  // the following segment on the track (its transition)
+  int64_t first = 0;                  // first frame
+  int64_t last = 0;                   // one past the last frame of its own span
+  int64_t visible_end = 0;            // one past the last frame drawn (held for a transition)
+  int64_t in_frames = 0;              // its transition's length in frames
+  const Layer* next = nullptr;        // the following segment on the track (its transition)
   int64_t fade_in = 0, fade_out = 0;  // text fades, frames
   // Picture layers
   const ResolvedMedia* media = nullptr;
@@ -64,7 +64,6 @@ struct Compositor::Layer {
   BlurPad blur;
   media::Frame background, resampled;
   uint64_t background_serial = 0, resampled_serial = 0;
-  int64_t resampled_frame = -1;
   // Text layers
   std::optional<Overlay> overlay;
 
@@ -108,17 +107,15 @@ Compositor::Compositor(const timeline::Draft& draft, const MediaTable& media,
         if (it == media.end()) continue;  // render() resolves every source before
         layer->media = &it->second;
         const media::MediaInfo& info = it->second.info;
-        layer->geometry = layer_geometry(params.width, params.height, s, info.width,
-                                         info.height, info.kind == media::MediaKind::image &&
-                                                          !info.animated);
+        layer->geometry = layer_geometry(params.width, params.height, s, info.width, info.height,
+                                         info.kind == media::MediaKind::image && !info.animated);
       }
       if (layer->last <= layer->first) continue;
       if (!track->layers.empty()) {
         Layer& prev = *track->layers.back();
         prev.next = layer.get();
         const int64_t hold = transition_hold(s.transition.kind, layer->in_frames);
-        prev.visible_end =
-            std::min(std::max(prev.visible_end, layer->first + hold), frame_count_);
+        prev.visible_end = std::min(std::max(prev.visible_end, layer->first + hold), frame_count_);
       }
       track->layers.push_back(std::move(layer));
     }
@@ -204,8 +201,7 @@ void Compositor::draw_layer(Layer& l, int64_t n, media::Frame& canvas) {
     const ViewRect& v = g.background_view;
     Rect at;
     ViewRect part;
-    if (visible_part(g.box, ViewRect{v.x * pw, v.y * ph, v.w * pw, v.h * ph}, canvas, &at,
-                     &part)) {
+    if (visible_part(g.box, ViewRect{v.x * pw, v.y * ph, v.w * pw, v.h * ph}, canvas, &at, &part)) {
       if (opacity == kOne) {
         l.blur.build(picture, part, canvas, at);
       } else {

@@ -6,7 +6,9 @@
 namespace kino::render {
 namespace {
 
-int round_even(double v) { return int(std::lround(v / 2.0)) * 2; }
+int round_even(double v) {
+  return int(std::lround(v / 2.0)) * 2;
+}
 
 // The part of a source of aspect `src_aspect` that covers a box of aspect `box_aspect`,
 // centred, as fractions of the source.

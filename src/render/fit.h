@@ -9,10 +9,10 @@
 namespace kino::render {
 
 struct LayerGeometry {
-  Rect box;             // the layer box on the canvas
-  Rect dest;            // where the picture lands (contain: inside the box)
-  ViewRect view;        // the part of the source shown, as fractions (0..1) of it
-  int decode_w = 0;     // size to decode the source at
+  Rect box;          // the layer box on the canvas
+  Rect dest;         // where the picture lands (contain: inside the box)
+  ViewRect view;     // the part of the source shown, as fractions (0..1) of it
+  int decode_w = 0;  // size to decode the source at
   int decode_h = 0;
   bool resample = false;  // per-frame bilinear resampling needed (motion, upscaled crops)
   bool blur_background = false;

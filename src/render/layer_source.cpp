@@ -40,8 +40,8 @@ class MovingSource final : public LayerSource {
     if (p.in_ms > 0) decoder_.seek(p.in_ms);
     int64_t pts_ms = 0;
     if (!decoder_.read(current_, &pts_ms))
-      fail_unsupported(p.path.filename().string() + ": no picture at " +
-                       std::to_string(p.in_ms) + " ms");
+      fail_unsupported(p.path.filename().string() + ": no picture at " + std::to_string(p.in_ms) +
+                       " ms");
     current_us_ = pts_ms * 1000;
     serial_ = 1;
     advance_next();

@@ -6,7 +6,9 @@ namespace kino::render {
 namespace {
 
 // Smoothstep easing: starts and stops gently, no jerk at segment edges.
-double ease(double p) { return p * p * (3 - 2 * p); }
+double ease(double p) {
+  return p * p * (3 - 2 * p);
+}
 
 ViewRect zoomed(ViewRect b, double z, double fx, double fy) {
   ViewRect v{0, 0, b.w / z, b.h / z};
@@ -17,21 +19,35 @@ ViewRect zoomed(ViewRect b, double z, double fx, double fy) {
 
 using MotionFn = ViewRect (*)(ViewRect base, double s, double p);
 
-ViewRect none(ViewRect b, double, double) { return b; }
-ViewRect zoom_in(ViewRect b, double s, double p) { return zoomed(b, 1 + s * p, 0.5, 0.5); }
-ViewRect zoom_out(ViewRect b, double s, double p) { return zoomed(b, 1 + s * (1 - p), 0.5, 0.5); }
-ViewRect pan_left(ViewRect b, double s, double p) { return zoomed(b, 1 + s, 1 - p, 0.5); }
-ViewRect pan_right(ViewRect b, double s, double p) { return zoomed(b, 1 + s, p, 0.5); }
-ViewRect pan_up(ViewRect b, double s, double p) { return zoomed(b, 1 + s, 0.5, 1 - p); }
-ViewRect pan_down(ViewRect b, double s, double p) { return zoomed(b, 1 + s, 0.5, p); }
+ViewRect none(ViewRect b, double, double) {
+  return b;
+}
+ViewRect zoom_in(ViewRect b, double s, double p) {
+  return zoomed(b, 1 + s * p, 0.5, 0.5);
+}
+ViewRect zoom_out(ViewRect b, double s, double p) {
+  return zoomed(b, 1 + s * (1 - p), 0.5, 0.5);
+}
+ViewRect pan_left(ViewRect b, double s, double p) {
+  return zoomed(b, 1 + s, 1 - p, 0.5);
+}
+ViewRect pan_right(ViewRect b, double s, double p) {
+  return zoomed(b, 1 + s, p, 0.5);
+}
+ViewRect pan_up(ViewRect b, double s, double p) {
+  return zoomed(b, 1 + s, 0.5, 1 - p);
+}
+ViewRect pan_down(ViewRect b, double s, double p) {
+  return zoomed(b, 1 + s, 0.5, p);
+}
 
 struct MotionEntry {
   timeline::MotionKind kind;
   MotionFn fn;
 };
 constexpr MotionEntry kMotions[] = {
-    {timeline::MotionKind::none, none},         {timeline::MotionKind::zoom_in, zoom_in},
-    {timeline::MotionKind::zoom_out, zoom_out}, {timeline::MotionKind::pan_left, pan_left},
+    {timeline::MotionKind::none, none},           {timeline::MotionKind::zoom_in, zoom_in},
+    {timeline::MotionKind::zoom_out, zoom_out},   {timeline::MotionKind::pan_left, pan_left},
     {timeline::MotionKind::pan_right, pan_right}, {timeline::MotionKind::pan_up, pan_up},
     {timeline::MotionKind::pan_down, pan_down},
 };

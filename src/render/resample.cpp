@@ -51,14 +51,14 @@ void Resampler::resample(const media::Frame& src, ViewRect view, media::Frame& d
   const int cw = std::min((at.w + 1) / 2, dst.plane_width(1) - at.x / 2);
   const int ch = std::min((at.h + 1) / 2, dst.plane_height(1) - at.y / 2);
   for (int p = 1; p < 3; ++p)
-    resample_plane(src.data(p), src.stride(p), src.plane_width(p), src.plane_height(p),
-                   view.x / 2, view.y / 2, view.w / 2, view.h / 2,
-                   dst.row(p, at.y / 2) + at.x / 2, dst.stride(p), cw, ch);
+    resample_plane(src.data(p), src.stride(p), src.plane_width(p), src.plane_height(p), view.x / 2,
+                   view.y / 2, view.w / 2, view.h / 2, dst.row(p, at.y / 2) + at.x / 2,
+                   dst.stride(p), cw, ch);
 }
 
-void Resampler::resample_plane(const uint8_t* src, int src_stride, int src_w, int src_h,
-                               double x, double y, double w, double h, uint8_t* dst,
-                               int dst_stride, int dst_w, int dst_h) {
+void Resampler::resample_plane(const uint8_t* src, int src_stride, int src_w, int src_h, double x,
+                               double y, double w, double h, uint8_t* dst, int dst_stride,
+                               int dst_w, int dst_h) {
   build_taps(dst_w, x, w, src_w, xi_, xw_);
   build_taps(dst_h, y, h, src_h, yi_, yw_);
   const int r0 = yi_.front();

@@ -4,19 +4,31 @@ namespace kino::render {
 namespace {
 
 // Ramp position of step `i` (0-based) of `n` steps, strictly between 0 and 1.
-double ramp(int64_t i, int64_t n) { return double(i + 1) / double(n + 1); }
+double ramp(int64_t i, int64_t n) {
+  return double(i + 1) / double(n + 1);
+}
 
-LayerMod none_in(int64_t, int64_t) { return {}; }
-LayerMod none_out(int64_t, int64_t) { return {}; }
-int64_t none_hold(int64_t) { return 0; }
+LayerMod none_in(int64_t, int64_t) {
+  return {};
+}
+LayerMod none_out(int64_t, int64_t) {
+  return {};
+}
+int64_t none_hold(int64_t) {
+  return 0;
+}
 
 LayerMod crossfade_in(int64_t t, int64_t rel) {
   LayerMod m;
   if (rel >= 0 && rel < t) m.opacity = ramp(rel, t);
   return m;
 }
-LayerMod crossfade_out(int64_t, int64_t) { return {}; }
-int64_t crossfade_hold(int64_t t) { return t; }
+LayerMod crossfade_out(int64_t, int64_t) {
+  return {};
+}
+int64_t crossfade_hold(int64_t t) {
+  return t;
+}
 
 LayerMod fade_black_in(int64_t t, int64_t rel) {
   const int64_t half = t - t / 2;
@@ -30,11 +42,19 @@ LayerMod fade_black_out(int64_t t, int64_t rel) {
   if (rel < 0 && rel >= -half) m.black = ramp(rel + half, half);
   return m;
 }
-int64_t fade_black_hold(int64_t) { return 0; }
+int64_t fade_black_hold(int64_t) {
+  return 0;
+}
 
-AudioFades none_audio(int64_t, int64_t) { return {}; }
-AudioFades crossfade_audio(int64_t, int64_t overlap) { return {overlap, overlap}; }
-AudioFades fade_black_audio(int64_t ms, int64_t) { return {ms / 2, ms - ms / 2}; }
+AudioFades none_audio(int64_t, int64_t) {
+  return {};
+}
+AudioFades crossfade_audio(int64_t, int64_t overlap) {
+  return {overlap, overlap};
+}
+AudioFades fade_black_audio(int64_t ms, int64_t) {
+  return {ms / 2, ms - ms / 2};
+}
 
 struct TransitionEntry {
   timeline::TransitionKind kind;

@@ -1,4 +1,6 @@
 // Renders small drafts made of generated media and checks the output by decoding it.
+#include "render/render.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -8,7 +10,6 @@
 
 #include "core/error.h"
 #include "media/media.h"
-#include "render/render.h"
 #include "render/text_renderer.h"
 #include "support/test_dir.h"
 #include "timeline/timeline.h"
@@ -33,8 +34,8 @@ class RenderTest : public ::testing::Test {
     return [this](const std::string& source) { return dir_ / source; };
   }
 
-  std::string clip(const std::string& name, int w, int h, int64_t ms, bool audio,
-                   double hz = 440.0, double amplitude = 0.5) {
+  std::string clip(const std::string& name, int w, int h, int64_t ms, bool audio, double hz = 440.0,
+                   double amplitude = 0.5) {
     media::TestClipParams p;
     p.width = w;
     p.height = h;
@@ -108,7 +109,8 @@ class RenderTest : public ::testing::Test {
   // RMS of a decoded file's audio between from_ms and to_ms.
   double rms(const std::string& file, int64_t from_ms, int64_t to_ms, float* peak = nullptr) {
     media::AudioBuffer a = media::decode_audio_file(path(file));
-    const size_t b = size_t(from_ms * 48) * 2, e = std::min(size_t(to_ms * 48) * 2, a.samples.size());
+    const size_t b = size_t(from_ms * 48) * 2,
+                 e = std::min(size_t(to_ms * 48) * 2, a.samples.size());
     double sum = 0;
     float p = 0;
     for (size_t i = b; i < e; ++i) {
@@ -208,8 +210,8 @@ TEST_F(RenderTest, TitleIsVisibleInItsBox) {
   TextImage img = tr.render(title.text, title.style, 320, 180);
   ASSERT_FALSE(img.image.empty());
   const Frame f = frame_at("title.mp4", 15);
-  const double inside = mean_luma(f, img.x + 4, img.y + 4, img.image.width() - 8,
-                                  img.image.height() - 8);
+  const double inside =
+      mean_luma(f, img.x + 4, img.y + 4, img.image.width() - 8, img.image.height() - 8);
   const double background = mean_luma(f, 0, 0, 320, 8);
   EXPECT_NEAR(background, media::rgb_to_yuv(20, 40, 90).y, 3.0);
   EXPECT_GT(inside - background, 40.0);
@@ -488,8 +490,8 @@ TEST_F(RenderTest, ScaledAndMovedLayersAreClippedToTheCanvas) {
     for (int x = 0; x < 200; ++x) left += std::abs(a.row(0, y)[x] - b.row(0, y)[x]);
   for (int y = 50; y < 130; ++y)
     for (int x = 250; x < 320; ++x) right += std::abs(a.row(0, y)[x] - b.row(0, y)[x]);
-  EXPECT_LT(left / (80.0 * 200), 1.5);   // untouched where the small layer is not
-  EXPECT_GT(right / (80.0 * 70), 5.0);   // blended in where it is
+  EXPECT_LT(left / (80.0 * 200), 1.5);  // untouched where the small layer is not
+  EXPECT_GT(right / (80.0 * 70), 5.0);  // blended in where it is
 }
 
 TEST_F(RenderTest, FullHdPortraitPresetWithTitle) {
