@@ -326,11 +326,12 @@ void InputFile::detect() {
     if (info_.width <= 0 || info_.height <= 0) fail_unsupported("the picture size is unknown");
 
     if (image) {
-      if (api == "gif") {
+      const bool animatable = api == "gif" || demuxer == "apng";
+      if (animatable) {
         scan_packets(true);
         fmt = fmt_.get();  // reopened
       }
-      if (!animated_webp_ && api != "gif") info_.frame_count = 1;
+      if (!animated_webp_ && !animatable) info_.frame_count = 1;
       info_.animated = info_.frame_count > 1;
       if (!info_.animated) {
         info_.duration_ms = 0;

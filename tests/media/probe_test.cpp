@@ -228,6 +228,23 @@ TEST(Probe, WebmWithoutDurationIsMeasured) {
   EXPECT_EQ(n, 30);
 }
 
+TEST(Probe, AnimatedPng) {
+  TestDir dir("probe-apng");
+  const auto path = dir / "anim.png";
+  kino::testing::ffmpeg_make("-f lavfi -i testsrc2=s=64x48:r=10:d=1 -f apng -plays 0", path);
+  const MediaInfo info = probe(path);
+  EXPECT_EQ(info.format, "png");
+  EXPECT_TRUE(info.animated);
+  EXPECT_EQ(info.frame_count, 10);
+  EXPECT_EQ(info.duration_ms, 1000);
+  VideoDecoder dec(path);
+  Frame f;
+  int64_t pts = 0;
+  int n = 0;
+  while (dec.read(f, &pts)) EXPECT_EQ(pts, 100 * n++);
+  EXPECT_EQ(n, 10);
+}
+
 TEST(Probe, MkvWithWebmCodecsIsStillMkv) {
   TestDir dir("probe-mkv-vp9");
   const auto path = dir / "vp9.mkv";
