@@ -118,11 +118,10 @@ HttpResponse upload(Studio& studio, const HttpRequest& req, const Caller& caller
                     const std::string& session_id) {
   studio.session_of(caller, session_id);
   if (req.header("content-type").rfind("application/json", 0) == 0) {
-    Json body = parse_body(req);
-    fail_bad_request(
-        "uploads by URL are not supported by this server yet; send the files as "
-        "multipart field `files`" +
-        std::string(body.contains("urls") ? "" : " (and `urls` was missing)"));
+    Json items = studio.upload_urls(caller, session_id, parse_body(req));
+    Json data{{"session_id", session_id}, {"files", items}, {"media_ids", Json::array()}};
+    for (const auto& i : items) data["media_ids"].push_back(i["media_id"]);
+    return api_ok(data.dump());
   }
   Json items = Json::array();
   int count = 0;

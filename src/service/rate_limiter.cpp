@@ -7,6 +7,11 @@ namespace kino::service {
 
 RateLimiter::RateLimiter(RateLimit limit, size_t max_keys) : limit_(limit), max_keys_(max_keys) {}
 
+size_t RateLimiter::key_count() {
+  std::lock_guard lock(mutex_);
+  return buckets_.size();
+}
+
 int64_t RateLimiter::take(const std::string& key, Clock::time_point now) {
   std::lock_guard lock(mutex_);
   auto it = buckets_.find(key);

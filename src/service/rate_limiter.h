@@ -21,6 +21,7 @@ class RateLimiter {
   // Takes one token for `key`. Returns 0 when allowed, else the whole seconds to wait
   // (>= 1) before a token is available: the Retry-After value.
   int64_t take(const std::string& key, Clock::time_point now = Clock::now());
+  size_t key_count();  // buckets held now (at most max_keys, plus one while trimming)
 
  private:
   struct Bucket {

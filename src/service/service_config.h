@@ -14,9 +14,12 @@ struct ServiceConfig {
   // derives it from the request's Host header.
   std::string public_url;
 
-  int64_t token_ttl_ms = 7LL * 24 * 3600 * 1000;     // anonymous tokens live 7 days
-  int64_t starting_credits = 100;                    // granted to each new account
-  int64_t upload_max_bytes = 20LL * 1024 * 1024;     // per uploaded file
+  int64_t token_ttl_ms = 7LL * 24 * 3600 * 1000;  // anonymous tokens live 7 days
+  int64_t starting_credits = 100;                 // granted to each new account
+  int64_t upload_max_bytes = 20LL * 1024 * 1024;  // per uploaded file
+  int upload_max_urls = 10;                       // URLs per upload-by-URL request
+  int64_t url_fetch_timeout_ms = 60000;           // one URL's whole transfer
+  bool url_fetch_allow_private = false;           // fetch from private/loopback hosts (tests only)
   int64_t download_url_ttl_ms = 24LL * 3600 * 1000;  // signed download links
   bool require_skill_headers = false;  // exports need X-Skill-Source/-Version/-Platform (402)
 

@@ -17,6 +17,7 @@
 #include "media/media.h"
 #include "render/render.h"
 #include "service/crypto.h"
+#include "service/url_fetch.h"
 #include "timeline/timeline.h"
 
 namespace kino::service {
@@ -294,6 +295,34 @@ Json Studio::upload_add(const Caller& caller, const std::string& session_id,
   guard.release();
   store_->media_create(m);
   return media_view(m, caller.base_url);
+}
+
+Json Studio::upload_urls(const Caller& caller, const std::string& session_id, const Json& body) {
+  session_of(caller, session_id);
+  if (!body.is_object()) fail_bad_request("body must be a JSON object, got " + json_brief(body));
+  const std::string source = json_string(body, "source_type", "source_type", "url");
+  if (source != "url") fail_bad_request("source_type must be \"url\", got " + json_brief(source));
+  const Json urls = body.value("urls", Json());
+  if (!urls.is_array() || urls.empty())
+    fail_bad_request("urls must be a non-empty array of http(s) URLs, got " + json_brief(urls));
+  if (int(urls.size()) > config_.upload_max_urls)
+    fail_bad_request("urls must hold at most " + std::to_string(config_.upload_max_urls) +
+                     " URLs, got " + std::to_string(urls.size()));
+  UrlFetchLimits limits;
+  limits.max_bytes = config_.upload_max_bytes;
+  limits.timeout_ms = config_.url_fetch_timeout_ms;
+  limits.allow_private = config_.url_fetch_allow_private;
+  Json files = Json::array();
+  for (size_t i = 0; i < urls.size(); ++i) {
+    if (!urls[i].is_string())
+      fail_bad_request(json_path("urls", i) + " must be a string, got " + json_brief(urls[i]));
+    const fs::path temp = upload_temp_path();
+    FileGuard guard(temp);
+    std::string name = url_fetch(urls[i].get<std::string>(), temp, limits);
+    guard.release();  // upload_add owns it now
+    files.push_back(upload_add(caller, session_id, temp, name));
+  }
+  return files;
 }
 
 Json Studio::media_view(const store::MediaRecord& m, const std::string& base_url) {

@@ -79,6 +79,10 @@ class Studio {
   Json upload_add(const Caller& caller, const std::string& session_id,
                   const std::filesystem::path& temp_file, const std::string& original_name);
 
+  // Uploads by URL: body {"urls":["https://..."],"source_type":"url"}; each URL is
+  // fetched (url_fetch.h rules, size and time capped) and added like a file.
+  Json upload_urls(const Caller& caller, const std::string& session_id, const Json& body);
+
   // {"state":{"draft","video_infos","generated_media"}, "session_id", "version"}
   Json state(const Caller& caller, const std::string& session_id);
   // Saves a new draft version for the session after parsing and validating it.
