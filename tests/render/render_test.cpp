@@ -528,6 +528,26 @@ TEST_F(RenderTest, OutputSizeAndRateFromParams) {
   EXPECT_EQ(info.fps, (Rational{24, 1}));
 }
 
+TEST_F(RenderTest, WebmAndGifOutputs) {
+  clip("f.mp4", 320, 180, 500, true);
+  Draft d = draft(320, 180);
+  d.tracks.push_back(track(TrackType::video, {seg("f.mp4", 0, 500)}, "v"));
+  RenderParams webm;
+  webm.format = media::ContainerFormat::webm;
+  run(d, "out.webm", webm);
+  media::MediaInfo w = media::probe(path("out.webm"));
+  EXPECT_EQ(w.format, "webm");
+  EXPECT_EQ(w.video_codec, "vp9");
+  EXPECT_TRUE(w.has_audio);
+  RenderParams gif;
+  gif.format = media::ContainerFormat::gif;
+  run(d, "out.gif", gif);
+  media::MediaInfo g = media::probe(path("out.gif"));
+  EXPECT_EQ(g.format, "gif");
+  EXPECT_EQ(g.width, 320);
+  EXPECT_FALSE(g.has_audio);
+}
+
 ErrorCode render_error(const std::function<void()>& fn) {
   try {
     fn();
