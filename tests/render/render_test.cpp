@@ -594,6 +594,18 @@ TEST_F(RenderTest, CorruptSourceIsUnsupported) {
   EXPECT_EQ(render_error([&] { run(d, "wav.mp4"); }), ErrorCode::unsupported);
 }
 
+TEST_F(RenderTest, TruncatedSourceRendersWhatIsThereOrIsUnsupported) {
+  clip("cut.mp4", 320, 180, 2000, true);
+  std::filesystem::resize_file(path("cut.mp4"),
+                               std::filesystem::file_size(path("cut.mp4")) * 6 / 10);
+  Draft d = draft(320, 180);
+  d.tracks.push_back(track(TrackType::video, {seg("cut.mp4", 0, 2000)}, "v"));
+  const ErrorCode code = render_error([&] { run(d, "cut.out.mp4"); });
+  EXPECT_TRUE(code == ErrorCode::ok || code == ErrorCode::unsupported) << int(code);
+  EXPECT_EQ(std::filesystem::exists(path("cut.out.mp4")), code == ErrorCode::ok);
+  EXPECT_FALSE(std::filesystem::exists(path("cut.out.mp4.part")));
+}
+
 TEST_F(RenderTest, InvalidDraftOrParamsAreBadRequests) {
   clip("ok.mp4", 320, 180, 500, false);
   Draft d = draft(320, 180);
