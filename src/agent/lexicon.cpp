@@ -466,10 +466,6 @@ struct PatternRow {
 
 // In claim order: earlier rows win where matches overlap.
 constexpr PatternRow kPatterns[] = {
-    {Cue::file_name,
-     "[a-z0-9_\\-.]*[a-z0-9_\\-]\\.(?:mp4|mov|avi|webm|mkv|jpe?g|png|gif|webp|mp3|wav|m4a|aac)(?!["
-     "a-z0-9])",
-     PatternRow::none},
     {Cue::seed, "seed\\s*(?:=|:|of|is|number|#)?\\s*(\\d+)", PatternRow::number},
     {Cue::seed, "种子\\s*(?:=|:|为|是|号)?\\s*(\\d+)", PatternRow::number},
     {Cue::resolution, "(480|720|1080)\\s*p(?![a-z])", PatternRow::none, "$1p"},
@@ -629,6 +625,55 @@ void scan_library(MessageText& text, std::span<const MediaItem> library, std::ve
   }
 }
 
+// Runs longer than these are no number and no word: they are claimed unread, which also
+// keeps every pattern linear in the message length.
+constexpr size_t kMaxNumberRun = 15;
+constexpr size_t kMaxWordRun = 64;
+
+template <typename Pred>
+void claim_runs(MessageText& text, const std::string& work, Pred in_run, size_t limit) {
+  for (size_t i = 0; i < work.size();) {
+    size_t e = i;
+    while (e < work.size() && in_run(work[e])) ++e;
+    if (e - i > limit) text.claim({i, e});
+    i = e == i ? i + 1 : e;
+  }
+}
+
+void claim_long_runs(MessageText& text) {
+  const std::string work = text.work();
+  claim_runs(
+      text, work, [](char c) { return (c >= '0' && c <= '9') || c == '.'; }, kMaxNumberRun);
+  claim_runs(
+      text, work, [](char c) { return ascii_alnum(c) || c == '_' || c == '-' || c == '.'; },
+      kMaxWordRun);
+}
+
+// File names with a media extension ("photo.png", "my_clip-2.MP4"), ASCII only.
+void scan_file_names(MessageText& text, std::vector<Hit>& hits) {
+  static constexpr std::string_view kExtensions[] = {"mp4", "mov",  "avi", "webm", "mkv",
+                                                     "jpg", "jpeg", "png", "gif",  "webp",
+                                                     "mp3", "wav",  "m4a", "aac"};
+  auto name_char = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
+  };
+  const std::string work = text.work();
+  for (size_t dot = work.find('.'); dot != std::string::npos; dot = work.find('.', dot + 1)) {
+    size_t ext_end = dot + 1;
+    while (ext_end < work.size() && ascii_alnum(work[ext_end])) ++ext_end;
+    std::string_view ext = std::string_view(work).substr(dot + 1, ext_end - dot - 1);
+    if (std::find(std::begin(kExtensions), std::end(kExtensions), ext) == std::end(kExtensions))
+      continue;
+    size_t begin = dot;
+    while (begin > 0 && name_char(work[begin - 1])) --begin;
+    if (begin == dot) continue;
+    Span span{begin, ext_end};
+    if (!text.is_free(span)) continue;
+    hits.push_back({Cue::file_name, text.original_slice(span), span});
+    text.claim(span);
+  }
+}
+
 void scan_patterns(MessageText& text, std::vector<Hit>& hits) {
   for (const auto& p : compiled_patterns()) {
     std::string work = text.work();  // claims change it; each row searches a fresh copy
@@ -663,7 +708,6 @@ void scan_patterns(MessageText& text, std::vector<Hit>& hits) {
       } else {
         h.value = std::string(value);
       }
-      if (h.cue == Cue::file_name) h.value = text.original_slice(span);
       hits.push_back(std::move(h));
       text.claim(span);
     }
@@ -689,7 +733,9 @@ bool inside_name(const MessageText& text, const Hit& h) {
 
 std::vector<Hit> lexicon_scan(MessageText& text, std::span<const MediaItem> library) {
   std::vector<Hit> hits;
+  claim_long_runs(text);
   scan_library(text, library, hits);
+  scan_file_names(text, hits);
   scan_patterns(text, hits);
   for (const PhraseRow* r : phrases_longest_first())
     find_phrase(text, r->phrase, r->cue, r->value, hits);

@@ -531,6 +531,11 @@ Action decide(const Clause& c, const MessageText& text, std::span<const MediaIte
 }  // namespace
 
 Plan parse_message(std::string_view message, const ParseContext& context) {
+  if (message.size() > kParseMaxBytes) {
+    size_t cut = kParseMaxBytes;
+    while (cut > 0 && (static_cast<unsigned char>(message[cut]) & 0xC0) == 0x80) --cut;
+    message = message.substr(0, cut);
+  }
   Plan plan;
   plan.language = detect_language(message, context.session_language);
   MessageText text(message);

@@ -201,6 +201,16 @@ TEST(Turn, OverlongMessagesAreRefusedWithAReply) {
   EXPECT_NE(t.reply.find("4000 bytes"), std::string::npos);
 }
 
+TEST(Turn, LongRepetitiveMessagesAreParsed) {
+  for (std::string unit : {"1", "a", "1s-", "a.", "from 1 to ", "clip 1 and ", "\u201ca", "'a",
+                           "\u79d2", "\u7b2c", "seed 1", "1 %", "..."}) {
+    std::string m;
+    while (m.size() < 9000) m += unit;
+    Plan p = parse_message(m);
+    EXPECT_FALSE(p.actions.empty()) << unit;
+  }
+}
+
 TEST(Turn, ArbitraryBytesNeverThrow) {
   Session s;
   s.say("add city.mp4");
