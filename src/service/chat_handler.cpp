@@ -69,16 +69,17 @@ class RoutingTurn final : public ChatTurn {
     queue_.push_back(
         adk_event(req_.invocation_id, Json::array({Json{{"text", t}}}), false, final_event));
   }
+  // A call and its responses share an id ("adk-<hex>"), as ADK pairs them.
   void function_call(const std::string& name, const Json& args) {
-    queue_.push_back(adk_event(
-        req_.invocation_id, Json::array({Json{{"functionCall", {{"name", name}, {"args", args}}}}}),
-        false, false));
+    call_id_ = "adk-" + make_id("", 8);
+    Json call{{"id", call_id_}, {"name", name}, {"args", args}};
+    queue_.push_back(
+        adk_event(req_.invocation_id, Json::array({Json{{"functionCall", call}}}), false, false));
   }
   void function_response(const std::string& name, const Json& response) {
-    queue_.push_back(adk_event(
-        req_.invocation_id,
-        Json::array({Json{{"functionResponse", {{"name", name}, {"response", response}}}}}), false,
-        false));
+    Json res{{"id", call_id_}, {"name", name}, {"response", response}};
+    queue_.push_back(adk_event(req_.invocation_id, Json::array({Json{{"functionResponse", res}}}),
+                               false, false));
   }
   void follow(const std::string& render_ref) { following_ = render_ref; }
 
@@ -133,6 +134,7 @@ class RoutingTurn final : public ChatTurn {
   Studio& studio_;
   ChatRequest req_;
   std::deque<Json> queue_;
+  std::string call_id_;
   std::string following_;
   std::string last_status_;
   double last_progress_ = 0;

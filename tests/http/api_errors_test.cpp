@@ -296,3 +296,54 @@ TEST_F(ApiErrorsTest, NoCreditsIs2001AndTheLedgerNeverGoesNegative) {
 
 }  // namespace
 }  // namespace kino::testing
+
+namespace kino::testing {
+namespace {
+
+class ApiLimitsTest : public ApiFixture {
+ protected:
+  void configure(service::ServiceConfig&, http::ServerLimits& limits) override {
+    limits.header_timeout_ms = 300;
+    limits.json_body_max_bytes = 1024;
+    limits.header_max_bytes = 4096;
+  }
+};
+
+TEST_F(ApiLimitsTest, HeaderBodyAndTimeLimits) {
+  const std::string token = new_token();
+  // Headers beyond header_max_bytes.
+  std::string big =
+      "GET /api/credits/balance/simple HTTP/1.1\r\nHost: x\r\nX-Pad: " + std::string(8000, 'a') +
+      "\r\n\r\n";
+  std::string reply = client->raw(big);
+  EXPECT_EQ(reply.rfind("HTTP/1.1 413", 0), 0u) << reply.substr(0, 200);
+  EXPECT_NE(reply.find("\"code\":4002"), std::string::npos);
+  // A JSON body beyond json_body_max_bytes, announced or chunked.
+  auto r = client->post_json("/api/tasks/me/with-session/nemo_agent",
+                             Json{{"task_name", std::string(2000, 'x')}}, auth(token));
+  EXPECT_EQ(r.status, 413);
+  EXPECT_EQ(r.json()["code"], 4002);
+  std::string chunked =
+      "POST /api/tasks/me/with-session/nemo_agent HTTP/1.1\r\nHost: x\r\n"
+      "Authorization: Bearer " +
+      token +
+      "\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "800\r\n" +
+      std::string(0x800, ' ') + "\r\n0\r\n\r\n";
+  reply = client->raw(chunked);
+  EXPECT_NE(reply.find("\"code\":4002"), std::string::npos) << reply.substr(0, 200);
+  // A client that connects and says nothing is closed after header_timeout_ms.
+  EXPECT_EQ(client->raw(""), "");
+  // A slow, partial request line is closed the same way.
+  EXPECT_EQ(client->raw("GET /api/cred"), "");
+  // Keep-alive: two requests on one connection both answered.
+  reply = client->raw(
+      "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: "
+      "x\r\nConnection: close\r\n\r\n");
+  size_t first = reply.find("HTTP/1.1 200");
+  EXPECT_NE(first, std::string::npos);
+  EXPECT_NE(reply.find("HTTP/1.1 200", first + 1), std::string::npos) << reply;
+}
+
+}  // namespace
+}  // namespace kino::testing

@@ -40,7 +40,11 @@ TEST_F(ApiSseTest, CreditsReplyIsAnAdkEventStream) {
     EXPECT_EQ(e["content"]["role"], "model");
     EXPECT_TRUE(e["actions"]["stateDelta"].is_object());
   }
-  EXPECT_TRUE(r.events[0]["content"]["parts"][0].contains("functionCall"));
+  const Json& call = r.events[0]["content"]["parts"][0]["functionCall"];
+  const Json& response = r.events[1]["content"]["parts"][0]["functionResponse"];
+  EXPECT_EQ(call["name"], "get_credits");
+  EXPECT_EQ(response["id"], call["id"]);
+  EXPECT_EQ(response["response"]["available"], 100);
   EXPECT_TRUE(r.events.back()["turnComplete"].get<bool>());
   EXPECT_NE(all_text(r).find("100 credits"), std::string::npos) << all_text(r);
 }
