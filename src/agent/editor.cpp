@@ -125,6 +125,7 @@ class Editor {
     res_.draft = draft;
     res_.action = action;
     d_ = draft;
+    timeline::assign_missing_ids(d_);  // drafts from clients may come without ids
   }
 
   EditResult run() {

@@ -20,6 +20,25 @@ std::optional<StepStatus> step_status_parse(std::string_view s) {
   return std::nullopt;
 }
 
+Json Step::to_json() const {
+  Json list = Json::array();
+  for (const auto& c : changes) list.push_back(c.to_json());
+  return Json{{"name", action.name()},
+              {"args", action.to_json()},
+              {"status", step_status_name(status)},
+              {"reply", reply},
+              {"changes", list}};
+}
+
+Json Turn::to_json() const {
+  Json list = Json::array();
+  for (const auto& s : steps) list.push_back(s.to_json());
+  return Json{{"language", language_name(language)},
+              {"draft_changed", draft_changed},
+              {"steps", list},
+              {"reply", reply}};
+}
+
 namespace {
 
 // Checks a generation request and fills in what the service needs; a reply on refusal.

@@ -31,6 +31,8 @@ struct Step {
   StepStatus status = StepStatus::failed;
   std::string reply;            // done/failed: what happened or why not; service: empty
   std::vector<Change> changes;  // done edits only
+  // {"name", "args", "status", "reply", "changes"}: an ADK functionResponse payload.
+  Json to_json() const;
 };
 
 struct TurnInput {
@@ -48,6 +50,8 @@ struct Turn {
   // The steps' replies in order, then the timeline summary when the draft changed.
   // Service steps add nothing: the server speaks for them.
   std::string reply;
+  // {"language", "draft_changed", "steps": [Step::to_json()...], "reply"}
+  Json to_json() const;
 };
 
 Turn agent_turn(const TurnInput& input, const AgentLimits& limits = {},

@@ -154,6 +154,32 @@ TEST(Turn, GenerateIsCheckedAndCompletedForTheServer) {
       << named.reply;
 }
 
+TEST(Turn, ToJsonForFunctionResponses) {
+  Session s;
+  Turn t = s.say("add city.mp4");
+  Json j = t.to_json();
+  EXPECT_EQ(j["language"], "en");
+  EXPECT_EQ(j["draft_changed"], true);
+  ASSERT_EQ(j["steps"].size(), 1u);
+  EXPECT_EQ(j["steps"][0]["name"], "add_clip");
+  EXPECT_EQ(j["steps"][0]["status"], "done");
+  EXPECT_EQ(j["steps"][0]["args"]["media_id"], "med_city");
+  EXPECT_EQ(j["steps"][0]["changes"][0]["kind"], "added");
+}
+
+TEST(Turn, DraftsWithoutIdsAreEditable) {
+  Session s;
+  s.say("add city.mp4");
+  s.say("add the music");
+  for (auto& t : s.draft.tracks) {
+    t.id.clear();
+    for (auto& seg : t.segments) seg.id.clear();
+  }
+  Turn t = s.say("music to 50%");
+  EXPECT_EQ(t.steps.at(0).status, StepStatus::done) << t.reply;
+  EXPECT_NE(t.reply.find("(0-10s, 50%)"), std::string::npos) << t.reply;
+}
+
 TEST(Turn, SeveralRequestsInOneMessage) {
   Session s;
   s.say("add city.mp4");
