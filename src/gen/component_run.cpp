@@ -55,7 +55,7 @@ void run_dit(const ComponentRunParams& p, const std::map<std::string, at::Tensor
   options.dtype = scalar_type(p.dtype);
   options.device = parse_device(p.device);
   auto dit = wan_dit_load(p.model, options);
-  at::Tensor v = dit->forward(x.to(at::kFloat), t, dit->embed_text(context.to(at::kFloat)));
+  at::Tensor v = dit->forward(x.to(at::kFloat), t, dit->encode_text(context.to(at::kFloat)));
   safetensors_write(p.out, {{"v", v}});
 }
 

@@ -54,6 +54,27 @@ uint64_t read_u64_le(const unsigned char* p) {
   return v;
 }
 
+// nlohmann's parser recurses per nesting level: refuse deep nesting before parsing, so a hostile
+// header cannot exhaust the stack. A valid header nests 4 levels.
+bool nesting_within(std::string_view text, int limit) {
+  int depth = 0;
+  bool in_string = false, escaped = false;
+  for (char c : text) {
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > limit) return false;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 std::string_view tensor_dtype_name(TensorDtype dtype) {
@@ -92,6 +113,9 @@ std::string shape_string(const std::vector<int64_t>& shape) {
 std::vector<TensorInfo> safetensors_parse_header(std::string_view header, uint64_t data_size,
                                                  std::string_view what,
                                                  std::map<std::string, std::string>* metadata) {
+  if (!nesting_within(header, kSafetensorsMaxHeaderDepth))
+    corrupt(what, "header nests deeper than " + std::to_string(kSafetensorsMaxHeaderDepth) +
+                      " levels");
   nlohmann::json root;
   try {
     root = nlohmann::json::parse(header.begin(), header.end());

@@ -44,6 +44,7 @@ std::vector<TensorInfo> safetensors_parse_header(std::string_view header, uint64
 // Limits on what a header may claim (a hostile header must not make us allocate gigabytes).
 inline constexpr uint64_t kSafetensorsMaxHeaderBytes = 100ull << 20;
 inline constexpr size_t kSafetensorsMaxRank = 8;
+inline constexpr int kSafetensorsMaxHeaderDepth = 16;
 
 class SafetensorsFile {
  public:

@@ -105,17 +105,32 @@ at::Tensor WanDit::rope_tables(int64_t frames, int64_t rows, int64_t cols) const
   return at::stack({at::cos(angles), at::sin(angles)}).to(options_.device, at::kFloat);
 }
 
-at::Tensor WanDit::embed_text(const at::Tensor& context) const {
-  if (context.dim() != 3 || context.size(2) != cfg_.text_dim || context.size(1) > cfg_.text_len)
+WanDitText WanDit::encode_text(const at::Tensor& context) const {
+  if (context.dim() != 3 || context.size(2) != cfg_.text_dim || context.size(1) > cfg_.text_len ||
+      context.size(0) == 0)
     fail_bad_request("context must be [B, N <= " + std::to_string(cfg_.text_len) + ", " +
                      std::to_string(cfg_.text_dim) + "], got " + sizes_string(context));
   at::Tensor c = context.to(options_.device, options_.dtype);
-  const int64_t pad = cfg_.text_len - c.size(1);
-  if (pad > 0) c = at::cat({c, at::zeros({c.size(0), pad, c.size(2)}, c.options())}, 1);
-  return linear(at::gelu(linear(c, text0_), "tanh"), text2_);
+  const int64_t B = c.size(0), pad = cfg_.text_len - c.size(1);
+  if (pad > 0) c = at::cat({c, at::zeros({B, pad, c.size(2)}, c.options())}, 1);
+  const at::Tensor text = linear(at::gelu(linear(c, text0_), "tanh"), text2_);
+  auto split_heads = [&](const at::Tensor& a) {
+    return a.view({B, cfg_.text_len, cfg_.num_heads, cfg_.head_dim()})
+        .transpose(1, 2)
+        .to(options_.dtype)
+        .contiguous();
+  };
+  WanDitText out;
+  out.batch = B;
+  for (size_t bi = 0; bi < blocks_.size(); ++bi) {
+    const Block& blk = blocks_[bi];
+    out.k.push_back(split_heads(rms_norm(linear(text, blk.cross_attn.k), blk.cross_attn.norm_k)));
+    out.v.push_back(split_heads(linear(text, blk.cross_attn.v)));
+  }
+  return out;
 }
 
-at::Tensor WanDit::forward(const at::Tensor& x, const at::Tensor& t, const at::Tensor& text) const {
+at::Tensor WanDit::forward(const at::Tensor& x, const at::Tensor& t, const WanDitText& text) const {
   const auto& p = cfg_.patch_size;
   if (x.dim() != 5 || x.size(1) != cfg_.in_dim || x.size(2) % p[0] || x.size(3) % p[1] ||
       x.size(4) % p[2] || x.size(2) == 0 || x.size(3) == 0 || x.size(4) == 0)
@@ -124,11 +139,9 @@ at::Tensor WanDit::forward(const at::Tensor& x, const at::Tensor& t, const at::T
                      std::to_string(p[0]) + "x" + std::to_string(p[1]) + "x" +
                      std::to_string(p[2]) + ", got " + sizes_string(x));
   const int64_t B = x.size(0), dim = cfg_.dim, heads = cfg_.num_heads, hd = cfg_.head_dim();
-  if (text.dim() != 3 || text.size(0) != B || text.size(1) != cfg_.text_len ||
-      text.size(2) != dim)
-    fail_bad_request("text must be embed_text's output [" + std::to_string(B) + ", " +
-                     std::to_string(cfg_.text_len) + ", " + std::to_string(dim) + "], got " +
-                     sizes_string(text));
+  if (text.batch != B || text.k.size() != blocks_.size())
+    fail_bad_request("text was encoded for batch " + std::to_string(text.batch) +
+                     " but x has batch " + std::to_string(B));
   const at::ScalarType dt = options_.dtype;
   const at::Device dev = options_.device;
 
@@ -190,7 +203,8 @@ at::Tensor WanDit::forward(const at::Tensor& x, const at::Tensor& t, const at::T
     return a.transpose(1, 2).reshape({B, a.size(2), dim});
   };
 
-  for (const Block& blk : blocks_) {
+  for (size_t bi = 0; bi < blocks_.size(); ++bi) {
+    const Block& blk = blocks_[bi];
     const at::Tensor m = blk.modulation.unsqueeze(0) + e0;  // [B, G, 6, dim]
     auto mi = [&](int64_t i) { return m.select(2, i).unsqueeze(2); };
 
@@ -204,9 +218,7 @@ at::Tensor WanDit::forward(const at::Tensor& x, const at::Tensor& t, const at::T
     const Attention& ca = blk.cross_attn;
     in = at::layer_norm(h, {dim}, blk.norm3_w, blk.norm3_b, cfg_.eps);
     q = split_heads(rms_norm(linear(in, ca.q), ca.norm_q));
-    k = split_heads(rms_norm(linear(text, ca.k), ca.norm_k));
-    v = split_heads(linear(text, ca.v));
-    h = h + linear(merge_heads(attention(q, k, v)), ca.o).to(at::kFloat);
+    h = h + linear(merge_heads(attention(q, text.k[bi], text.v[bi])), ca.o).to(at::kFloat);
 
     in = modulate(at::layer_norm(h, {dim}, {}, {}, cfg_.eps), mi(3), mi(4));
     h = h + gated(linear(at::gelu(linear(in, blk.ffn0), "tanh"), blk.ffn2), mi(5));

@@ -24,6 +24,13 @@ struct WanDitOptions {
   int64_t attention_chunk_bytes = int64_t(256) << 20;
 };
 
+// The prompt-dependent part of every block (cross-attention keys and values of the embedded
+// context), computed once per prompt and reused for every step.
+struct WanDitText {
+  std::vector<at::Tensor> k, v;  // per block [B, heads, text_len, head_dim], run dtype
+  int64_t batch = 0;
+};
+
 // A loaded model: immutable after construction, so one instance may serve several runs at once.
 class WanDit {
  public:
@@ -34,15 +41,15 @@ class WanDit {
   const WanDitConfig& config() const { return cfg_; }
   const WanDitOptions& options() const { return options_; }
 
-  // The text embedding of a context [B, N <= text_len, text_dim] (zero rows appended up to
-  // text_len first, as the reference does). It depends only on the prompt: compute it once
-  // per prompt and reuse it for every step.
-  at::Tensor embed_text(const at::Tensor& context) const;
+  // Encodes a context [B, N <= text_len, text_dim] (zero rows appended up to text_len first, as
+  // the reference does): the text embedding MLP, then every block's cross-attention keys and
+  // values. Bad shapes: Error(bad_request).
+  WanDitText encode_text(const at::Tensor& context) const;
 
   // x [B, in_dim, T, H, W] latent; t [B] (one timestep per sample) or [B, L] (one per token,
-  // L = tokens of x, frame-major) in the model's 0..1000 units; text from embed_text.
+  // L = tokens of x, frame-major) in the model's 0..1000 units; text from encode_text.
   // Returns the flow velocity [B, out_dim, T, H, W], float32. Bad shapes: Error(bad_request).
-  at::Tensor forward(const at::Tensor& x, const at::Tensor& t, const at::Tensor& text) const;
+  at::Tensor forward(const at::Tensor& x, const at::Tensor& t, const WanDitText& text) const;
 
  private:
   struct Linear {

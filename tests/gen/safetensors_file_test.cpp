@@ -162,6 +162,9 @@ TEST(SafetensorsTest, CorruptOrTruncatedFilesAreNamedErrors) {
   write_raw(p, R"({"__metadata__":{"k":1}})", "");
   expect_error(open, ErrorCode::unsupported, {"__metadata__.k must be a string"});
 
+  write_raw(p, std::string(1000000, '[') + std::string(1000000, ']'), "");
+  expect_error(open, ErrorCode::unsupported, {name, "nests deeper than 16 levels"});
+
   // A valid file cut short.
   const auto good = dir / "good.safetensors";
   safetensors_write(good, {{"w", at::ones({64}, at::kFloat)}});

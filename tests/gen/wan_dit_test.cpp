@@ -26,7 +26,7 @@ Inputs make_inputs(const WanDitConfig& cfg, int64_t batch, uint64_t seed) {
 
 at::Tensor run(const WanDit& dit, const Inputs& in) {
   at::NoGradGuard no_grad;
-  return dit.forward(in.x, in.t, dit.embed_text(in.context));
+  return dit.forward(in.x, in.t, dit.encode_text(in.context));
 }
 
 double max_abs_diff(const at::Tensor& a, const at::Tensor& b) {
@@ -154,7 +154,7 @@ TEST_F(WanDitTest, BadInputShapesAreNamedErrors) {
   expect_bad(in, "context must be [B, N <= 24, 32]");
   in = good;
   in.context = test_randn({2, 7, cfg_.text_dim}, 1);
-  expect_bad(in, "text must be embed_text's output [1, 24, 64]");
+  expect_bad(in, "text was encoded for batch 2 but x has batch 1");
 }
 
 }  // namespace
