@@ -196,13 +196,16 @@ void Compositor::draw_layer(Layer& l, int64_t n, media::Frame& canvas) {
   const double pw = picture.width(), ph = picture.height();
 
   // Only the part of a layer on the canvas is built, so a scaled-up layer costs no more
-  // than the canvas. Opaque layers are built straight into the canvas, saving a copy.
+  // than the canvas. Opaque layers whose picture changes are built straight into the
+  // canvas, saving a copy; stills are built once and copied.
+  const bool still = l.media->info.kind == media::MediaKind::image && !l.media->info.animated;
+  const bool moving = s.motion.kind != timeline::MotionKind::none;
   if (g.blur_background) {
     const ViewRect& v = g.background_view;
     Rect at;
     ViewRect part;
     if (visible_part(g.box, ViewRect{v.x * pw, v.y * ph, v.w * pw, v.h * ph}, canvas, &at, &part)) {
-      if (opacity == kOne) {
+      if (opacity == kOne && !still) {
         l.blur.build(picture, part, canvas, at);
       } else {
         if (l.background.width() != at.w || l.background.height() != at.h)
@@ -217,14 +220,13 @@ void Compositor::draw_layer(Layer& l, int64_t n, media::Frame& canvas) {
   }
 
   const ViewRect base{g.view.x * pw, g.view.y * ph, g.view.w * pw, g.view.h * ph};
-  const bool moving = s.motion.kind != timeline::MotionKind::none;
   if (g.resample) {
     const double span = double(std::max<int64_t>(l.last - l.first - 1, 1));
     const ViewRect view = motion_view(s.motion, double(n - l.first) / span, base);
     Rect at;
     ViewRect part;
     if (visible_part(g.dest, view, canvas, &at, &part)) {
-      if (opacity == kOne) {
+      if (opacity == kOne && (moving || !still)) {
         l.resampler.resample(picture, part, canvas, at);
       } else {
         if (l.resampled.width() != at.w || l.resampled.height() != at.h)

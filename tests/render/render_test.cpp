@@ -462,6 +462,21 @@ TEST_F(RenderTest, ImagesRenderAndKenBurnsMovesThem) {
   EXPECT_LT(diff("zoom.mp4", 14, 15), whole / 4);
 }
 
+TEST_F(RenderTest, BlurPaddedStillStaysPutWithoutBars) {
+  media::write_test_image(path("wide.png"), 320, 180);
+  Draft d = draft(180, 320);
+  Segment s = seg("wide.png", 0, 500);
+  s.fit = timeline::FitMode::blur_pad;
+  d.tracks.push_back(track(TrackType::video, {s}, "v"));
+  run(d, "still_pad.mp4");
+  const Frame a = frame_at("still_pad.mp4", 2), b = frame_at("still_pad.mp4", 12);
+  for (int y : {4, 312}) EXPECT_GT(mean_luma(a, 0, y, 180, 4), 24.0) << "row " << y;
+  double diff = 0;
+  for (int y = 0; y < 320; ++y)
+    for (int x = 0; x < 180; ++x) diff += std::abs(a.row(0, y)[x] - b.row(0, y)[x]);
+  EXPECT_LT(diff / (180.0 * 320.0), 1.0);
+}
+
 TEST_F(RenderTest, ScaledAndMovedLayersAreClippedToTheCanvas) {
   media::write_test_image(path("big.png"), 320, 180);
   clip("small.mp4", 320, 180, 500, false);
