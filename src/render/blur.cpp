@@ -59,7 +59,8 @@ void BlurPad::build(const media::Frame& src, ViewRect view, media::Frame& out) {
   build(src, view, out, Rect{0, 0, out.width(), out.height()});
 }
 
-void BlurPad::build(const media::Frame& src, ViewRect view, media::Frame& out, Rect at) {
+void BlurPad::build(const media::Frame& src, ViewRect view, media::Frame& out, Rect at,
+                    Rect hidden) {
   const int sw = std::max(2, (at.w / kDownscale + 1) & ~1);
   const int sh = std::max(2, (at.h / kDownscale + 1) & ~1);
   if (small_.width() != sw || small_.height() != sh)
@@ -68,7 +69,27 @@ void BlurPad::build(const media::Frame& src, ViewRect view, media::Frame& out, R
   // Radius a tenth of the small picture's short side, three passes: soft and strong.
   const int radius = std::max(2, std::min(sw, sh) / 10);
   box_blur(small_, radius, 3, scratch_);
-  resampler_.resample(small_, ViewRect{0, 0, double(sw), double(sh)}, out, at);
+  // Upscale what shows: `at` minus the hidden band (the same pixels as a whole upscale).
+  const double fx = double(sw) / at.w, fy = double(sh) / at.h;
+  auto upscale = [&](Rect r) {
+    if (r.empty()) return;
+    resampler_.resample(small_, ViewRect{(r.x - at.x) * fx, (r.y - at.y) * fy, r.w * fx, r.h * fy},
+                        out, r);
+  };
+  const int hx0 = std::max(hidden.x, at.x), hy0 = std::max(hidden.y, at.y);
+  const int hx1 = std::min(hidden.x + hidden.w, at.x + at.w);
+  const int hy1 = std::min(hidden.y + hidden.h, at.y + at.h);
+  if (hidden.empty() || hx1 <= hx0 || hy1 <= hy0) {
+    upscale(at);
+  } else if (hx0 == at.x && hx1 == at.x + at.w) {  // a horizontal band
+    upscale(Rect{at.x, at.y, at.w, hy0 - at.y});
+    upscale(Rect{at.x, hy1, at.w, at.y + at.h - hy1});
+  } else if (hy0 == at.y && hy1 == at.y + at.h) {  // a vertical band
+    upscale(Rect{at.x, at.y, hx0 - at.x, at.h});
+    upscale(Rect{hx1, at.y, at.x + at.w - hx1, at.h});
+  } else {
+    upscale(at);
+  }
 }
 
 }  // namespace kino::render

@@ -29,8 +29,10 @@ class BlurPad {
   // Fills `out` (yuv420p, the layer box size) with `view` of `src` (the region that
   // covers the box) scaled to cover and strongly blurred.
   void build(const media::Frame& src, ViewRect view, media::Frame& out);
-  // The same into the part `at` of `out` (even, wholly inside).
-  void build(const media::Frame& src, ViewRect view, media::Frame& out, Rect at);
+  // The same into the part `at` of `out` (even, wholly inside). Where `hidden` (a band
+  // across the whole width or height of `at`, e.g. an opaque picture drawn on top next)
+  // lies, nothing is written.
+  void build(const media::Frame& src, ViewRect view, media::Frame& out, Rect at, Rect hidden = {});
 
  private:
   Resampler resampler_;

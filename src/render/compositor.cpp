@@ -206,7 +206,8 @@ void Compositor::draw_layer(Layer& l, int64_t n, media::Frame& canvas) {
     ViewRect part;
     if (visible_part(g.box, ViewRect{v.x * pw, v.y * ph, v.w * pw, v.h * ph}, canvas, &at, &part)) {
       if (opacity == kOne && !still) {
-        l.blur.build(picture, part, canvas, at);
+        // The opaque picture drawn next hides the middle: skip upscaling it.
+        l.blur.build(picture, part, canvas, at, g.dest);
       } else {
         if (l.background.width() != at.w || l.background.height() != at.h)
           l.background = media::Frame(media::PixelFormat::yuv420p, at.w, at.h);

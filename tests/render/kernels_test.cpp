@@ -183,6 +183,29 @@ TEST(Blur, BlurPadFillsTheBox) {
   for (int y : {0, 159}) EXPECT_GT(out.row(0, y)[45], 60);
 }
 
+TEST(Blur, BlurPadSkipsAHiddenBandAndMatchesElsewhere) {
+  Frame src(PixelFormat::yuv420p, 160, 90);
+  src.fill(0, 90, 160);
+  for (int y = 0; y < 90; ++y)
+    for (int x = 0; x < 160; ++x) src.row(0, y)[x] = uint8_t(x + y);
+  const ViewRect view{55, 0, 50.625, 90};
+  Frame whole(PixelFormat::yuv420p, 90, 160), banded(PixelFormat::yuv420p, 90, 160);
+  banded.fill(7, 7, 7);
+  BlurPad a, b;
+  a.build(src, view, whole);
+  b.build(src, view, banded, Rect{0, 0, 90, 160}, Rect{0, 50, 90, 60});
+  for (int y = 0; y < 160; ++y)
+    for (int x = 0; x < 90; ++x) {
+      const int expected = y >= 50 && y < 110 ? 7 : whole.row(0, y)[x];
+      ASSERT_EQ(banded.row(0, y)[x], expected) << x << "," << y;
+    }
+  for (int y = 0; y < 80; ++y)
+    for (int x = 0; x < 45; ++x)
+      if (y < 25 || y >= 55) {
+        ASSERT_EQ(banded.row(1, y)[x], whole.row(1, y)[x]) << x << "," << y;
+      }
+}
+
 timeline::Segment segment(timeline::FitMode fit) {
   timeline::Segment s;
   s.fit = fit;
