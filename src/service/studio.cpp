@@ -264,9 +264,14 @@ Json Studio::upload_add(const Caller& caller, const std::string& session_id,
     info = media::probe(temp_file);
   } catch (const Error& e) {
     // The probe names the temp path; the client knows its file by its own name.
-    fail(e.code(), label + ": " +
-                       std::string(e.what()).substr(
-                           std::min(std::string(e.what()).size(), temp_file.string().size() + 2)));
+    std::string why = e.what();
+    const std::string temp = temp_file.string();
+    size_t at = why.find(temp);
+    while (at != std::string::npos) {
+      why.replace(at, temp.size(), label);
+      at = why.find(temp, at + label.size());
+    }
+    fail(e.code(), why.rfind(label, 0) == 0 ? why : label + ": " + why);
   }
   bool accepted = false;
   for (const auto& f : kAccepted) accepted = accepted || f.format == info.format;
@@ -468,7 +473,16 @@ Json Studio::render_view(const store::Job& job, const std::string& base_url) {
 }
 
 void Studio::worker_loop() {
+  auto next_sweep = std::chrono::steady_clock::now();
   while (!stopping_) {
+    if (std::chrono::steady_clock::now() >= next_sweep) {
+      next_sweep += std::chrono::hours(1);
+      try {
+        store_->token_delete_expired(now_unix_ms());  // expired tokens answer 1001 anyway
+      } catch (const std::exception& e) {
+        log_error(std::string("token sweep: ") + e.what());
+      }
+    }
     std::optional<store::Job> job;
     try {
       job = store_->job_claim("render");
