@@ -7,7 +7,7 @@ namespace kino::agent {
 
 namespace {
 
-constexpr std::array<std::pair<ActionKind, std::string_view>, 16> kActionNames{{
+constexpr std::array<std::pair<ActionKind, std::string_view>, 17> kActionNames{{
     {ActionKind::export_video, "export"},
     {ActionKind::credits, "credits"},
     {ActionKind::status, "status"},
@@ -16,6 +16,7 @@ constexpr std::array<std::pair<ActionKind, std::string_view>, 16> kActionNames{{
     {ActionKind::add_clip, "add_clip"},
     {ActionKind::add_music, "add_music"},
     {ActionKind::add_text, "add_text"},
+    {ActionKind::set_text, "set_text"},
     {ActionKind::set_aspect, "set_aspect"},
     {ActionKind::trim, "trim"},
     {ActionKind::remove, "remove"},
@@ -135,6 +136,14 @@ Json AddTextParams::to_json() const {
   Json j{{"text", text}, {"role", text_role_name(role)}, {"start_ms", start_ms}};
   if (end_ms) j["end_ms"] = *end_ms;
   if (position) j["position"] = timeline::text_position_name(*position);
+  if (from_end_ms) j["from_end_ms"] = from_end_ms;
+  return j;
+}
+
+Json SetTextParams::to_json() const {
+  Json j{{"target", target.to_json()}};
+  if (text) j["text"] = *text;
+  if (position) j["position"] = timeline::text_position_name(*position);
   return j;
 }
 
@@ -184,6 +193,7 @@ bool action_is_edit(ActionKind kind) {
     case ActionKind::add_clip:
     case ActionKind::add_music:
     case ActionKind::add_text:
+    case ActionKind::set_text:
     case ActionKind::set_aspect:
     case ActionKind::trim:
     case ActionKind::remove:

@@ -16,8 +16,8 @@
 namespace kino::agent {
 
 // Wire names: "export", "credits", "status", "upload_help", "generate", "add_clip",
-// "add_music", "add_text", "set_aspect", "trim", "remove", "move", "swap", "set_volume",
-// "undo", "help".
+// "add_music", "add_text", "set_text", "set_aspect", "trim", "remove", "move", "swap",
+// "set_volume", "undo", "help".
 enum class ActionKind {
   export_video,
   credits,
@@ -27,6 +27,7 @@ enum class ActionKind {
   add_clip,
   add_music,
   add_text,
+  set_text,
   set_aspect,
   trim,
   remove,
@@ -114,6 +115,14 @@ struct AddTextParams {
   std::optional<timeline::TextPosition> position;  // absent: title center, caption bottom
   int64_t start_ms = 0;
   std::optional<int64_t> end_ms;  // absent: title 3 s; caption to the end of the video
+  int64_t from_end_ms = 0;        // > 0: covers the video's last this many ms instead
+  Json to_json() const;
+};
+struct SetTextParams {
+  static constexpr ActionKind kind = ActionKind::set_text;
+  Target target;                                   // a title or text segment
+  std::optional<std::string> text;                 // new text
+  std::optional<timeline::TextPosition> position;  // new place on the picture
   Json to_json() const;
 };
 struct SetAspectParams {
@@ -162,10 +171,10 @@ struct HelpParams {
   Json to_json() const;
 };
 
-using ActionParams =
-    std::variant<ExportParams, CreditsParams, StatusParams, UploadHelpParams, GenerateParams,
-                 AddClipParams, AddMusicParams, AddTextParams, SetAspectParams, TrimParams,
-                 RemoveParams, MoveParams, SwapParams, SetVolumeParams, UndoParams, HelpParams>;
+using ActionParams = std::variant<ExportParams, CreditsParams, StatusParams, UploadHelpParams,
+                                  GenerateParams, AddClipParams, AddMusicParams, AddTextParams,
+                                  SetTextParams, SetAspectParams, TrimParams, RemoveParams,
+                                  MoveParams, SwapParams, SetVolumeParams, UndoParams, HelpParams>;
 
 struct Action {
   ActionParams params;

@@ -407,6 +407,12 @@ class Editor {
   void apply(AddTextParams& p) {
     if (p.text.empty()) refuse(ReplyKey::need_text);
     bool title = p.role == TextRole::title;
+    if (p.from_end_ms != 0) {
+      int64_t length = p.from_end_ms > 0 ? p.from_end_ms : def_.title_ms;
+      int64_t end = video_end() > 0 ? video_end() : d_.end_ms() > 0 ? d_.end_ms() : length;
+      p.start_ms = std::max<int64_t>(0, end - length);
+      p.end_ms = end;
+    }
     if (!p.end_ms) {
       int64_t video = video_end();
       p.end_ms = title || video <= p.start_ms ? p.start_ms + def_.title_ms : video;
@@ -430,6 +436,32 @@ class Editor {
                                                                    {"start", secs(p.start_ms)},
                                                                    {"end", secs(*p.end_ms)},
                                                                    {"position", say(pos)}});
+  }
+
+  void apply(SetTextParams& p) {
+    if (!p.text && !p.position) refuse(ReplyKey::need_text);
+    if (p.target.kind != TargetKind::title && p.target.kind != TargetKind::text)
+      p.target.kind = TargetKind::title;
+    Selected sel = select_one(p.target, Many::last);
+    std::string what = label(sel);
+    Draft next = d_;
+    Segment& seg = timeline::find_segment(next, sel.id);
+    if (p.text) seg.text = *p.text;
+    if (p.position) seg.style.position = *p.position;
+    timeline::draft_validate(next, def_.limits);
+    d_ = std::move(next);
+    res_.changes.push_back({ChangeKind::modified, sel.id});
+    if (p.text) done(ReplyKey::text_changed, {{"what", what}, {"text", *p.text}});
+    if (p.position) {
+      std::string it = p.text ? say(noun_key(sel.kind)) : what;
+      done(ReplyKey::text_placed, {{"what", it}, {"position", say(position_key(*p.position))}});
+    }
+  }
+
+  static ReplyKey position_key(TextPosition p) {
+    return p == TextPosition::top      ? ReplyKey::position_top
+           : p == TextPosition::bottom ? ReplyKey::position_bottom
+                                       : ReplyKey::position_center;
   }
 
   void apply(SetAspectParams& p) {

@@ -140,6 +140,22 @@ bool word_byte(char c) {
 
 }  // namespace
 
+std::string utf8_sanitize(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (const CodePoint& c : decode(text)) {
+    bool bad = c.cp == 0xFFFD && c.length == 1;
+    bool surrogate = c.cp >= 0xD800 && c.cp <= 0xDFFF;
+    bool overlong = (c.length == 2 && c.cp < 0x80) || (c.length == 3 && c.cp < 0x800) ||
+                    (c.length == 4 && (c.cp < 0x10000 || c.cp > 0x10FFFF));
+    if (bad || surrogate || overlong)
+      out += "\xEF\xBF\xBD";
+    else
+      out.append(text.substr(c.offset, c.length));
+  }
+  return out;
+}
+
 MessageText::MessageText(std::string_view original) : original_(original) {
   std::vector<CodePoint> cps = decode(original_);
   for (size_t i = 0; i < cps.size();) {

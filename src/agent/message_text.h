@@ -23,6 +23,9 @@ struct Quote {
   Span span;         // including the marks
 };
 
+// Valid UTF-8: every byte that does not start a well-formed sequence becomes U+FFFD.
+std::string utf8_sanitize(std::string_view text);
+
 class MessageText {
  public:
   static constexpr char kBlank = '\x1f';

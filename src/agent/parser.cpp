@@ -247,7 +247,6 @@ bool removed_from_prompt(Cue c) {
     case Cue::subject:
     case Cue::filler:
     case Cue::uploaded:
-    case Cue::image:
     case Cue::aspect:
     case Cue::resolution:
     case Cue::seed:
@@ -275,9 +274,9 @@ bool is_space_or_punct(std::string_view s) {
 }
 
 std::string trim_words(std::string s) {
-  static constexpr std::string_view kLeading[] = {"of ",   "about ", "showing ", "where ",
-                                                  "with ", "and ",   "the ",     "my ",
-                                                  "this ", "的",     "关于",     "是"};
+  static constexpr std::string_view kLeading[] = {"of ",  "about ", "showing ", "where ", "with ",
+                                                  "and ", "the ",   "my ",      "this ",  "to ",
+                                                  "的",   "关于",   "是"};
   static constexpr std::string_view kTrailing[] = {
       " in", " with", " at", " of",      " for",  " and",   " as",   " on", " using", " the", " a",
       " an", " that", " is", " lasting", " long", " video", " clip", "的",  "一段",   "一个"};
@@ -310,7 +309,8 @@ std::string trim_words(std::string s) {
   while (changed) {
     changed = false;
     strip_edges(s);
-    for (std::string_view lone : {"a", "an", "the", "some", "me", "it", "one"})
+    for (std::string_view lone :
+         {"a", "an", "the", "some", "me", "it", "one", "to", "this", "that"})
       if (lower_prefix(s, lone) && s.size() == lone.size()) s.clear();
     for (auto p : kLeading)
       if (lower_prefix(s, p)) {
@@ -339,7 +339,8 @@ std::string tidy(const std::string& s) {
   return out;
 }
 
-std::string prompt_of(const Clause& c, const MessageText& text,
+// `animate`: the image the request names ("the photo") is no part of the prompt.
+std::string prompt_of(const Clause& c, const MessageText& text, bool animate,
                       std::vector<std::string>& styles_before) {
   if (!c.quotes.empty()) return c.quotes.front()->text;
   size_t begin = c.span.begin;
@@ -350,7 +351,8 @@ std::string prompt_of(const Clause& c, const MessageText& text,
       if (h->cue == Cue::style) styles_before.push_back(text.original_slice(h->span));
       continue;
     }
-    if (removed_from_prompt(h->cue) || (h->cue == Cue::clip && generic_clip_noun(text, h->span)))
+    if (removed_from_prompt(h->cue) || (h->cue == Cue::image && animate) ||
+        (h->cue == Cue::clip && generic_clip_noun(text, h->span)))
       cut.push_back(h->span);
   }
   std::string out;
@@ -366,11 +368,36 @@ std::string prompt_of(const Clause& c, const MessageText& text,
 
 // ---- intents ---------------------------------------------------------------------------
 
+// A file name or library item that is an image ("photo.png").
+bool names_image(const Hit& h, std::span<const MediaItem> library) {
+  if (h.cue == Cue::library_name) {
+    const MediaItem* m = media_by_id(library, h.value);
+    return m && m->kind == MediaKind::image;
+  }
+  if (h.cue != Cue::file_name) return false;
+  if (const MediaItem* m = media_named(library, h.value)) return m->kind == MediaKind::image;
+  std::string v = h.value;
+  for (char& ch : v)
+    if (ch >= 'A' && ch <= 'Z') ch = char(ch - 'A' + 'a');
+  for (std::string_view ext : {".jpg", ".jpeg", ".png", ".gif", ".webp"})
+    if (v.size() > ext.size() && v.compare(v.size() - ext.size(), ext.size(), ext) == 0)
+      return true;
+  return false;
+}
+
 Action generate_action(const Clause& c, const MessageText& text,
                        std::span<const MediaItem> library) {
   GenerateParams g;
+  // Image-to-video: an animate phrase, a named image, or an image mentioned before the
+  // subject ("use my photo to make a video", not "a video of a photo album").
+  const Hit* subject = c.first(Cue::subject);
+  const Hit* image = c.first(Cue::image);
+  g.animate = c.has(Cue::animate) ||
+              std::any_of(c.hits.begin(), c.hits.end(),
+                          [&](const Hit* h) { return names_image(*h, library); }) ||
+              (image && (!subject || image->span.begin < subject->span.begin));
   std::vector<std::string> styles_before;
-  g.prompt = prompt_of(c, text, styles_before);
+  g.prompt = prompt_of(c, text, g.animate, styles_before);
   for (const auto& s : styles_before) g.prompt += (g.prompt.empty() ? "" : ", ") + s;
   if (const Hit* h = c.first(Cue::time_length)) g.seconds = int64_t(h->a / 1000.0 + 0.5);
   for (const Hit* h : c.hits)  // a ratio written out wins over a word ("square")
@@ -384,24 +411,51 @@ Action generate_action(const Clause& c, const MessageText& text,
     if (h->cue == Cue::style &&
         std::find(g.styles.begin(), g.styles.end(), h->value) == g.styles.end())
       g.styles.push_back(h->value);
-  g.animate = c.has(Cue::animate);
   if (g.animate) g.image = media_of(c, library);
   return {g};
 }
 
+// The original text from `begin` to the next hit that is not a filler (or the clause's end).
+std::string text_until_next_hit(const Clause& c, const MessageText& text, size_t begin) {
+  size_t end = c.span.end;
+  for (const Hit* h : c.hits)
+    if (h->span.begin >= begin && h->cue != Cue::filler) {
+      end = h->span.begin;
+      break;
+    }
+  return trim_words(tidy(text.original_slice({begin, end})));
+}
+
+// Unquoted text: after "saying" / 写着, after a colon following the noun ("字幕：欢迎"),
+// or (English) the words right after the noun ("a title Urban Dreams for 3 seconds").
+std::string unquoted_text(const Clause& c, const MessageText& text) {
+  if (const Hit* intro = c.first(Cue::text_intro))
+    return text_until_next_hit(c, text, intro->span.end);
+  for (size_t i = 0; i < c.hits.size(); ++i) {
+    Cue cue = c.hits[i]->cue;
+    if (cue != Cue::title && cue != Cue::caption && cue != Cue::text) continue;
+    size_t after = c.hits[i]->span.end;
+    if (i + 1 < c.hits.size() && c.hits[i + 1]->cue == Cue::subject &&
+        text.norm().compare(c.hits[i + 1]->span.begin, 1, ":") == 0)
+      return text_until_next_hit(c, text, c.hits[i + 1]->span.end);
+    std::string words = text_until_next_hit(c, text, after);
+    if (words.empty() || has_cjk_ideograph(words)) return {};
+    static constexpr std::string_view kNotText[] = {"to",   "on",   "in",  "for",   "at",
+                                                    "with", "from", "of",  "about", "into",
+                                                    "onto", "over", "that"};
+    std::string first = words.substr(0, words.find(' '));
+    for (char& ch : first)
+      if (ch >= 'A' && ch <= 'Z') ch = char(ch - 'A' + 'a');
+    for (auto w : kNotText)
+      if (first == w) return {};
+    return words;
+  }
+  return {};
+}
+
 Action add_text_action(const Clause& c, const MessageText& text) {
   AddTextParams t;
-  if (!c.quotes.empty()) {
-    t.text = c.quotes.front()->text;
-  } else if (const Hit* intro = c.first(Cue::text_intro)) {
-    size_t end = c.span.end;
-    for (const Hit* h : c.hits)
-      if (h->span.begin >= intro->span.end && h->cue != Cue::filler) {
-        end = h->span.begin;
-        break;
-      }
-    t.text = trim_words(tidy(text.original_slice({intro->span.end, end})));
-  }
+  t.text = c.quotes.empty() ? unquoted_text(c, text) : c.quotes.front()->text;
   t.role = c.has(Cue::title)                    ? TextRole::title
            : c.has_any(Cue::caption, Cue::text) ? TextRole::caption
                                                 : TextRole::title;
@@ -417,7 +471,32 @@ Action add_text_action(const Clause& c, const MessageText& text) {
     if (const Hit* h = c.first(Cue::time_length)) t.end_ms = t.start_ms + ms(h->a);
     if (const Hit* h = c.first(Cue::time_to)) t.end_ms = ms(h->a);
   }
+  if (const Hit* h = c.first(Cue::time_last)) t.from_end_ms = ms(h->a);
+  if (const Hit* h = c.first(Cue::place); h && h->value == "end" && !t.from_end_ms) {
+    const Hit* len = c.first(Cue::time_length);
+    t.from_end_ms = len ? ms(len->a) : -1;
+  }
+  if (t.from_end_ms) t.end_ms.reset();
   return {t};
+}
+
+Action set_text_action(const Clause& c, const MessageText& text,
+                       std::span<const MediaItem> library) {
+  SetTextParams s;
+  s.target = target_of(c, library);
+  if (s.target.kind == TargetKind::any) s.target.kind = TargetKind::title;
+  if (c.quotes.size() >= 2) {
+    s.target.name = c.quotes[0]->text;
+    s.text = c.quotes[1]->text;
+  } else if (c.quotes.size() == 1) {
+    s.target.name.clear();
+    s.text = c.quotes[0]->text;
+  } else if (const Hit* intro = c.first(Cue::text_intro)) {
+    s.text = text_until_next_hit(c, text, intro->span.end);
+  }
+  if (s.text && s.text->empty()) s.text.reset();
+  s.position = position_of(c);
+  return {s};
 }
 
 Action trim_action(const Clause& c, std::span<const MediaItem> library) {
@@ -497,6 +576,11 @@ Action decide(const Clause& c, const MessageText& text, std::span<const MediaIte
   if (c.has(Cue::swap)) return swap_action(c, library);
   if (c.has(Cue::trim)) return trim_action(c, library);
   if (c.has_any(Cue::mute, Cue::unmute)) return volume_action(c, library);
+  bool text_noun = c.has_any(Cue::title, Cue::caption, Cue::text);
+  if (text_noun && c.has_any(Cue::set, Cue::move) && !c.has(Cue::add) &&
+      (!c.quotes.empty() || c.has(Cue::text_intro) ||
+       (c.has(Cue::position) && !c.has_any(Cue::time_to, Cue::time_at, Cue::time_length))))
+    return set_text_action(c, text, library);
   if (c.has(Cue::move)) return move_action(c, library);
   bool adds = c.has(Cue::add);
   bool adds_object = adds && c.has_any(Cue::music, Cue::title, Cue::caption, Cue::text, Cue::clip,
@@ -538,7 +622,7 @@ Plan parse_message(std::string_view message, const ParseContext& context) {
   }
   Plan plan;
   plan.language = detect_language(message, context.session_language);
-  MessageText text(message);
+  MessageText text(utf8_sanitize(message));
   std::vector<Hit> hits = lexicon_scan(text, context.library);
   std::vector<Clause> clauses = split_clauses(hits, text);
   for (const Clause& c : clauses) plan.actions.push_back(decide(c, text, context.library));

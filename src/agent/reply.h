@@ -26,6 +26,8 @@ enum class ReplyKey {
   canvas_matched,    // {aspect}: an empty draft took the first clip's aspect
   aspect_set,        // {aspect} {width} {height}
   aspect_unchanged,  // {aspect}
+  text_changed,      // {what} {text}
+  text_placed,       // {what} {position}
   trimmed,           // {what} {duration}
   removed,           // {what}
   moved,             // {what} {start}

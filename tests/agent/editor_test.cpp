@@ -175,6 +175,30 @@ TEST(Editor, CaptionsDefaultToTheVideoLengthAtTheBottom) {
   EXPECT_EQ(r.draft.tracks.size(), 4u);
 }
 
+TEST(Editor, ChangeAndPlaceText) {
+  timeline::Draft d = three_clips();
+  EditResult r = edit(d, "change the title to 'Hello'");
+  ASSERT_TRUE(r.ok) << r.reply;
+  EXPECT_EQ(r.reply, "Changed the title \"Hi\" to \"Hello\".");
+  EXPECT_NE(draft_summary(r.draft).find("Title: \"Hello\" (0-2s)"), std::string::npos);
+  EditResult top = edit(r.draft, "move the title to the top");
+  ASSERT_TRUE(top.ok) << top.reply;
+  EXPECT_EQ(top.reply, "Moved the title \"Hello\" to the top.");
+  EXPECT_EQ(top.draft.tracks[2].segments[0].style.position, timeline::TextPosition::top);
+  EditResult zh = edit(d, "把标题改成“你好”", Language::zh);
+  ASSERT_TRUE(zh.ok) << zh.reply;
+  EXPECT_EQ(zh.reply, "已把标题“Hi”改为“你好”。");
+}
+
+TEST(Editor, TextAtTheEndOfTheVideo) {
+  EditResult r = edit(three_clips(), "put \"The End\" at the end");
+  ASSERT_TRUE(r.ok) << r.reply;
+  EXPECT_EQ(r.reply, "Added the title \"The End\" from 9 to 12 s.");
+  EditResult last = edit(three_clips(), "add a caption 'Bye' for the last 2 seconds");
+  ASSERT_TRUE(last.ok) << last.reply;
+  EXPECT_EQ(last.reply, "Added the text \"Bye\" from 10 to 12 s at the bottom.");
+}
+
 TEST(Editor, TextWithoutQuotesAsksForIt) {
   EditResult r = edit(three_clips(), "add a title");
   EXPECT_FALSE(r.ok);

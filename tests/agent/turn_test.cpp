@@ -257,6 +257,8 @@ TEST(Turn, ArbitraryBytesNeverThrow) {
     EXPECT_NO_THROW({
       Turn t = s.say(m);
       timeline::draft_validate(t.draft);
+      (void)t.to_json().dump();  // throws on invalid UTF-8
+      (void)timeline::draft_to_json(t.draft).dump();
     }) << m;
   }
 }
