@@ -22,7 +22,8 @@ constexpr Template kEnglish[] = {
      "I can generate a clip from a description (\"generate a 5-second cinematic video of a fox "
      "in the snow\"), animate an uploaded image, add an uploaded clip or image, add background "
      "music at a volume (\"add the music at 35%\"), add a title or caption with a time range "
-     "(\"add a title 'Urban Dreams' for the first 3 seconds\"), change the aspect ratio (16:9, "
+     "(\"add a title 'Urban Dreams' for the first 3 seconds\"), change or move a title, change the "
+     "aspect ratio (16:9, "
      "9:16, 1:1, 4:5), trim, remove, move or swap clips, set volumes, undo, show the timeline, "
      "show your credits and export the video."},
     {ReplyKey::help_unknown, "help_unknown", "I did not find a request I can act on in that."},
@@ -142,7 +143,8 @@ constexpr Template kChinese[] = {
     {ReplyKey::help, "help",
      "我可以：根据描述生成视频片段（“生成一段5秒的电影感视频：雪地里奔跑的狐狸”）、让上传的图片"
      "动起来、把上传的视频或图片加到时间线、添加背景音乐并设置音量（“添加背景音乐，音量35%”）、"
-     "添加带时间范围的标题或字幕（“加一个标题“城市之梦”，前3秒”）、修改画面比例（16:9、9:16、"
+     "添加带时间范围的标题或字幕（“加一个标题“城市之梦”，前3秒”）、修改标题文字或位置、修改画面比例"
+     "（16:9、9:16、"
      "1:1、4:5）、剪辑、删除、移动或交换片段、调整音量、撤销、显示时间线、查询积分和导出视频。"},
     {ReplyKey::help_unknown, "help_unknown", "这条消息里没有我能执行的操作。"},
     {ReplyKey::upload_help, "upload_help",
