@@ -13,6 +13,7 @@
 #include "gen/umt5_encoder.h"
 #include "gen/umt5_tokenizer.h"
 #include "gen/wan_dit.h"
+#include "gen/wan_vae.h"
 
 namespace kino::gen {
 namespace {
@@ -79,6 +80,14 @@ void run_text_encoder(const ComponentRunParams& p, const std::map<std::string, a
   safetensors_write(p.out, {{"context", encoder->encode(ids, mask)}});
 }
 
+void run_vae_decode(const ComponentRunParams& p, const std::map<std::string, at::Tensor>& in) {
+  const at::Tensor& z = input(in, "z", p, "latent [B, z_dim, T, h, w] in VAE units");
+  WanVaeOptions options;
+  options.dtype = scalar_type(p.dtype);
+  options.device = parse_device(p.device);
+  safetensors_write(p.out, {{"video", wan_vae_decoder_load(p.model, options)->decode(z, {}, {})}});
+}
+
 void run_tokenize(const ComponentRunParams& p, const std::map<std::string, at::Tensor>& in) {
   const at::Tensor& text = input(in, "text", p, "UTF-8 bytes of the prompt, U8 [n]");
   if (text.scalar_type() != at::kByte || text.dim() != 1)
@@ -140,8 +149,8 @@ std::optional<RunDtype> run_dtype_parse(std::string_view name) {
 }
 
 const std::vector<std::string>& component_run_names() {
-  static const std::vector<std::string> names{"dit", "text_encoder", "tokenize", "euler",
-                                              "unipc"};
+  static const std::vector<std::string> names{"dit",   "text_encoder", "tokenize",
+                                              "vae_decode", "euler", "unipc"};
   return names;
 }
 
@@ -154,8 +163,7 @@ void component_run(const ComponentRunParams& p) {
   }
   at::NoGradGuard no_grad;
   const auto in = safetensors_read_all(p.in);
-  if ((p.component == "dit" || p.component == "text_encoder" || p.component == "tokenize") &&
-      p.model.empty())
+  if (p.component != "euler" && p.component != "unipc" && p.model.empty())
     fail_bad_request("component " + p.component + " needs --model");
   if (p.component == "dit") {
     run_dit(p, in);
@@ -163,6 +171,8 @@ void component_run(const ComponentRunParams& p) {
     run_text_encoder(p, in);
   } else if (p.component == "tokenize") {
     run_tokenize(p, in);
+  } else if (p.component == "vae_decode") {
+    run_vae_decode(p, in);
   } else {
     run_sampler(p, in, *sampler_kind_parse(p.component));
   }

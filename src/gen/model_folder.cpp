@@ -12,6 +12,7 @@
 #include "core/error.h"
 #include "gen/safetensors_file.h"
 #include "gen/umt5_config.h"
+#include "gen/wan_vae.h"
 #include "gen/weight_set.h"
 
 namespace kino::gen {
@@ -232,7 +233,19 @@ std::string model_folder_report(const fs::path& path) {
           << ")\n";
   }
   out << "vae: " << (folder.vae_files.empty() ? "none" : list(folder.vae_files)) << "\n";
-  if (folder.vae_files.empty()) missing.push_back("VAE");
+  if (folder.vae_files.empty()) {
+    missing.push_back("VAE");
+  } else {
+    try {
+      WeightSet vae =
+          WeightSet::open(folder.vae_files, [](std::string_view n) { return std::string(n); });
+      out << "  architecture: "
+          << wan_vae_config_from_shapes(vae.shapes(), folder.vae_files.front().string()).summary()
+          << " (decoder)\n";
+    } catch (const Error& e) {
+      out << "  not usable: " << e.what() << "\n";
+    }
+  }
   out << "text encoder: "
       << (folder.text_encoder_files.empty() ? "none" : list(folder.text_encoder_files)) << "\n";
   if (folder.text_encoder_files.empty()) {

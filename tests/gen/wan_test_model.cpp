@@ -219,4 +219,29 @@ fs::path write_umt5_model(const fs::path& dir, const UMT5Config& cfg, uint64_t s
   return file;
 }
 
+fs::path write_wan_vae(const fs::path& dir, int64_t base, int64_t z, uint64_t seed) {
+  WanVaeConfig cfg;
+  cfg.base_dim = base;
+  cfg.z_dim = z;
+  fs::create_directories(dir);
+  std::vector<std::pair<std::string, at::Tensor>> weights;
+  uint64_t n = 0;
+  for (const auto& [name, shape] : wan_vae_decoder_expected_shapes(cfg)) {
+    at::Tensor r = test_randn(shape, seed * 104729 + ++n);
+    if (ends_with(name, ".gamma")) {
+      r = 1 + 0.1 * r;
+    } else if (ends_with(name, ".bias")) {
+      r = 0.05 * r;
+    } else {
+      int64_t fan_in = 1;
+      for (size_t i = 1; i < shape.size(); ++i) fan_in *= shape[i];
+      r = r / std::sqrt(double(fan_in));
+    }
+    weights.emplace_back(name, r.contiguous());
+  }
+  const fs::path file = dir / "vae.safetensors";
+  safetensors_write(file, weights);
+  return file;
+}
+
 }  // namespace kino::gen::testing

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "gen/umt5_config.h"
+#include "gen/wan_vae.h"
 #include "gen/wan_config.h"
 
 namespace kino::gen::testing {
@@ -46,5 +47,10 @@ UMT5Config tiny_umt5_config();
 // and returns the file's path.
 std::filesystem::path write_umt5_model(const std::filesystem::path& dir, const UMT5Config& cfg,
                                        uint64_t seed, bool official_names = false);
+
+// Writes `dir`/vae.safetensors: a random Wan2.1 VAE decoder (official names) of base dim `base`
+// and `z` latent channels; returns the file's path.
+std::filesystem::path write_wan_vae(const std::filesystem::path& dir, int64_t base, int64_t z,
+                                    uint64_t seed);
 
 }  // namespace kino::gen::testing
