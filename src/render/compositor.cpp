@@ -184,7 +184,9 @@ void Compositor::draw_layer(Layer& l, int64_t n, media::Frame& canvas) {
     p.height = g.decode_h;
     p.in_ms = s.in_ms;
     p.loop = s.loop;
-    p.threads = params_.decoder_threads;
+    // Sources beyond 1080p take long to decode on one thread: give them a second one.
+    const bool big = int64_t(p.info.width) * p.info.height > int64_t(1920) * 1080;
+    p.threads = std::max(params_.decoder_threads, big ? 2 : 1);
     l.source = make_layer_source(p);
   }
   // Source time: the in-point plus the time since the segment's first frame.

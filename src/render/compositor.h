@@ -31,7 +31,7 @@ struct CompositorParams {
   int width = 1920;
   int height = 1080;
   Rational fps{30, 1};
-  int decoder_threads = 1;
+  int decoder_threads = 1;  // per video source; sources beyond 1080p get at least 2
 };
 
 // Not thread-safe: one thread asks for frames in increasing order.
