@@ -84,6 +84,9 @@ Compositor::Compositor(const timeline::Draft& draft, const MediaTable& media,
                        const CompositorParams& params)
     : params_(params) {
   frame_count_ = timeline::frame_count_of_ms(draft.end_ms(), params.fps);
+  // Text sizes are in canvas pixels: an output of another size scales them with it.
+  text_scale_ = std::min(double(params.width) / std::max(draft.canvas.width, 1),
+                         double(params.height) / std::max(draft.canvas.height, 1));
   const timeline::Color& bg = draft.canvas.background;
   background_ = media::rgb_to_yuv(bg.r, bg.g, bg.b);
   for (const timeline::Track& t : draft.tracks) {
@@ -165,7 +168,13 @@ void Compositor::draw_layer(Layer& l, int64_t n, media::Frame& canvas) {
 
   if (l.is_text) {
     if (!l.overlay) {
-      TextImage image = text_->render(s.text, s.style, params_.width, params_.height);
+      timeline::TextStyle style = s.style;
+      if (text_scale_ != 1.0) {
+        style.size *= text_scale_;
+        style.outline *= text_scale_;
+        style.box_padding *= text_scale_;
+      }
+      TextImage image = text_->render(s.text, style, params_.width, params_.height);
       l.overlay = overlay_from_rgba(image.image, image.x, image.y);
     }
     const int64_t rel = n - l.first, remaining = l.last - 1 - n;

@@ -55,6 +55,7 @@ class Compositor {
 
   CompositorParams params_;
   int64_t frame_count_ = 0;
+  double text_scale_ = 1.0;  // output size / the draft's canvas size
   media::Yuv background_{16, 128, 128};
   std::vector<std::unique_ptr<Track>> tracks_;
   std::unique_ptr<TextRenderer> text_;  // made when the draft has text

@@ -217,6 +217,30 @@ TEST_F(RenderTest, TitleIsVisibleInItsBox) {
   EXPECT_GT(inside - background, 40.0);
 }
 
+TEST_F(RenderTest, TitleScalesWithASmallerOutput) {
+  Draft d = draft(640, 360);
+  Segment title = seg("", 0, 300);
+  title.text = "KINO";
+  title.style.size = 96;
+  title.style.box = timeline::Color{255, 255, 255, 255};
+  d.tracks.push_back(track(TrackType::text, {title}, "t"));
+  RenderParams half;
+  half.width = 320;
+  half.height = 180;
+  run(d, "half.mp4", half);
+  // The box at half size: as wide as the title drawn at size 48 on a 320x180 canvas.
+  timeline::TextStyle small = title.style;
+  small.size = 48;
+  small.box_padding /= 2;
+  TextRenderer tr;
+  const TextImage img = tr.render(title.text, small, 320, 180);
+  const Frame f = frame_at("half.mp4", 3);
+  const int row = img.y + img.image.height() / 2;
+  int white = 0;
+  for (int x = 0; x < 320; ++x) white += f.row(0, row)[x] > 200;
+  EXPECT_NEAR(white, img.image.width(), 8);  // unscaled it would be twice as wide
+}
+
 TEST_F(RenderTest, TitleFadesIn) {
   Draft d = draft(320, 180);
   Segment title = seg("", 0, 1000);
