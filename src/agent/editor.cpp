@@ -54,7 +54,9 @@ struct Selected {
 };
 
 bool is_title(const Segment& s) {
-  return s.meta.is_object() && s.meta.value("role", "") == "title";
+  if (!s.meta.is_object()) return false;
+  auto role = s.meta.find("role");  // set by add_text; a client's draft may hold anything
+  return role != s.meta.end() && role->is_string() && role->get<std::string>() == "title";
 }
 
 // The segments of a kind in time order (ties: lower track first).

@@ -180,6 +180,15 @@ TEST(Turn, DraftsWithoutIdsAreEditable) {
   EXPECT_NE(t.reply.find("(0-10s, 50%)"), std::string::npos) << t.reply;
 }
 
+TEST(Turn, ClientMetadataOfAnyShapeIsTolerated) {
+  Session s;
+  s.say("add city.mp4");
+  s.say("add a title 'A'");
+  s.draft.tracks[1].segments[0].meta["role"] = 5;
+  Turn t = s.say("delete the title");
+  EXPECT_EQ(t.steps.at(0).status, StepStatus::done) << t.reply;
+}
+
 TEST(Turn, SeveralRequestsInOneMessage) {
   Session s;
   s.say("add city.mp4");
