@@ -18,47 +18,8 @@ namespace {
 using kino::testing::TestDir;
 namespace fs = std::filesystem;
 
-// A small SentencePiece unigram model with the umT5 special ids (pad 0, eos 1, bos 2, unk 3),
-// written as its protobuf (ModelProto: pieces = 1, trainer_spec = 2, normalizer_spec = 3).
-std::string varint(uint64_t n) {
-  std::string out;
-  do {
-    out += char((n & 0x7f) | (n > 0x7f ? 0x80 : 0));
-    n >>= 7;
-  } while (n);
-  return out;
-}
-std::string field_bytes(int f, const std::string& b) { return varint(uint64_t(f) << 3 | 2) + varint(b.size()) + b; }
-std::string field_int(int f, uint64_t v) { return varint(uint64_t(f) << 3) + varint(v); }
-std::string field_float(int f, float v) {
-  std::string b(4, '\0');
-  std::memcpy(b.data(), &v, 4);
-  return varint(uint64_t(f) << 3 | 5) + b;
-}
-
-std::string tiny_spm_model() {
-  struct Piece {
-    std::string text;
-    float score;
-    int type;  // 1 normal, 2 unknown, 3 control
-  };
-  std::vector<Piece> pieces{{"<pad>", 0, 3}, {"</s>", 0, 3}, {"<s>", 0, 3}, {"<unk>", 0, 2}};
-  const char* words[] = {"\u2581a", "\u2581fox", "\u2581red", "\u2581at", "\u2581dawn", "\u2581",
-                         "a",       "f",         "o",         "x",        "r",          "e",
-                         "d",       "t",         "w",         "n"};
-  for (size_t i = 0; i < std::size(words); ++i) pieces.push_back({words[i], -1.0f - 0.1f * i, 1});
-  std::string m;
-  for (const auto& p : pieces)
-    m += field_bytes(1, field_bytes(1, p.text) + field_float(2, p.score) + field_int(3, p.type));
-  m += field_bytes(2, field_int(3, 1) + field_int(4, pieces.size()) + field_int(40, 3) +
-                          field_int(41, 2) + field_int(42, 1) + field_int(43, 0));
-  m += field_bytes(3, field_bytes(1, "identity") + field_int(3, 1) + field_int(4, 1) +
-                          field_int(5, 1));
-  return m;
-}
-
 fs::path write_model(const TestDir& dir) {
-  std::ofstream(dir / "spiece.model", std::ios::binary) << tiny_spm_model();
+  std::ofstream(dir / "spiece.model", std::ios::binary) << testing::tiny_spm_model();
   return dir / "spiece.model";
 }
 

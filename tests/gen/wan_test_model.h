@@ -53,4 +53,8 @@ std::filesystem::path write_umt5_model(const std::filesystem::path& dir, const U
 std::filesystem::path write_wan_vae(const std::filesystem::path& dir, int64_t base, int64_t z,
                                     uint64_t seed);
 
+// A small SentencePiece unigram model (20 pieces: pad 0, eos 1, bos 2, unk 3, then "▁a" 4,
+// "▁fox" 5, "▁red" 6, "▁at" 7, "▁dawn" 8, ...) as the bytes of its protobuf.
+std::string tiny_spm_model();
+
 }  // namespace kino::gen::testing
