@@ -495,7 +495,8 @@ constexpr PatternRow kPatterns[] = {
      ")",
      PatternRow::number2, "$1"},
     {Cue::ordinal_pair,
-     "第\\s*(\\d+)\\s*(?:个|段|条|张|首)?\\s*(片段|视频|镜头|图片|照片|标题|字幕|文字|音乐)?()",
+     "第\\s*(\\d+)(?![\\d.]|\\s*(?:秒))\\s*(?:个|段|条|张|首)?\\s*(片段|视频|镜头|图片|照片|标题|"
+     "字幕|文字|音乐)?()",
      PatternRow::number, "$2"},
     {Cue::ordinal_pair, "#(\\d+)()", PatternRow::number, ""},
     {Cue::time_range, "between\\s+" KINO_N "\\s*" KINO_U "?\\s+and\\s+" KINO_N "\\s*" KINO_U,

@@ -328,9 +328,15 @@ std::string trim_words(std::string s) {
 }
 
 // Collapses runs of spaces and removes spaces before commas; drops empty list items.
+// Drops spaces next to non-ASCII text ("海边 日落", "日落 ，"): Chinese has none.
 std::string tidy(const std::string& s) {
   std::string out;
-  for (char c : s) {
+  auto non_ascii = [](char c) { return static_cast<unsigned char>(c) >= 0x80; };
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (c == ' ' &&
+        ((!out.empty() && non_ascii(out.back())) || (i + 1 < s.size() && non_ascii(s[i + 1]))))
+      continue;
     if (c == ' ' && (out.empty() || out.back() == ' ')) continue;
     if ((c == ',' || c == '.') && !out.empty() && out.back() == ' ') out.pop_back();
     if (c == ',' && !out.empty() && out.back() == ',') continue;
@@ -591,7 +597,12 @@ Action decide(const Clause& c, const MessageText& text, std::span<const MediaIte
       (!c.quotes.empty() && (adds || c.has(Cue::position))) || c.has(Cue::text_intro))
     return add_text_action(c, text);
   Target t = target_of(c, library);
-  if (c.has(Cue::music) || t.kind == TargetKind::music) {
+  bool names_audio = std::any_of(c.hits.begin(), c.hits.end(), [&](const Hit* h) {
+    if (h->cue == Cue::file_name) return audio_file(h->value);
+    const MediaItem* m = h->cue == Cue::library_name ? media_by_id(library, h->value) : nullptr;
+    return m && m->kind == MediaKind::audio;
+  });
+  if (c.has(Cue::music) || t.kind == TargetKind::music || names_audio) {
     AddMusicParams m;
     m.media = media_of(c, library);
     if (const Hit* h = c.first(Cue::percent)) m.volume = h->a / 100.0;

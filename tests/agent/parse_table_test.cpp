@@ -82,6 +82,8 @@ const Row kRows[] = {
      R"({"prompt":"two dogs playing in the park"})"},
     {"帮我生成一段10秒的赛博朋克城市夜景视频，横屏，1080p", "generate",
      R"({"prompt":"赛博朋克城市夜景","seconds":10,"aspect":"16:9","resolution":"1080p","styles":["cyberpunk"]})"},
+    {"生成一段竖屏的海边日落视频，写实风格", "generate",
+     R"({"prompt":"海边日落，写实风格","aspect":"9:16","styles":["realistic"]})"},
     // animate
     {"用我上传的图片生成视频", "generate", R"({"animate":true})"},
     {"animate the uploaded photo with gentle wind", "generate",
@@ -109,6 +111,8 @@ const Row kRows[] = {
      R"({"media_id":"med_a1","volume":0.25})"},
     {"加背景音乐", "add_music", R"({"volume":0.35})"},
     {"配上音乐，音量百分之五十", "add_music", R"({"volume":0.5})"},
+    {"给视频配上lofi beats.mp3，音量20%", "add_music", R"({"media_id":"med_a1","volume":0.2})"},
+    {"把音乐音量调到百分之三十", "set_volume", R"({"target":{"kind":"music"},"volume":0.3})"},
     // text
     {"add a caption \"Hello world\" from 2s to 5s at the bottom", "add_text",
      R"({"text":"Hello world","role":"caption","start_ms":2000,"end_ms":5000,"position":"bottom"})"},
@@ -132,6 +136,8 @@ const Row kRows[] = {
      R"({"text":"Made with kino","role":"caption","position":"bottom","from_end_ms":2000})"},
     {"帮我加个字幕：欢迎来到上海", "add_text", R"({"text":"欢迎来到上海","role":"caption"})"},
     {"add a caption to the second clip", "add_text", R"({"text":""})"},
+    {"在第5秒加字幕“下一站”，持续2秒", "add_text",
+     R"({"text":"下一站","role":"caption","start_ms":5000,"end_ms":7000})"},
     // set_text
     {"change the title to 'New Name'", "set_text",
      R"({"target":{"kind":"title"},"text":"New Name"})"},
