@@ -482,11 +482,12 @@ struct PatternRow {
 
 // In claim order: earlier rows win where matches overlap.
 constexpr PatternRow kPatterns[] = {
-    {Cue::seed, "seed\\s*(?:=|:|of|is|number|#)?\\s*(\\d+)", PatternRow::number},
+    {Cue::seed, "\\bseed\\s*(?:=|:|of|is|number|#)?\\s*(\\d+)", PatternRow::number},
     {Cue::seed, "种子\\s*(?:=|:|为|是|号)?\\s*(\\d+)", PatternRow::number},
     {Cue::resolution, "(480|720|1080)\\s*p(?![a-z])", PatternRow::none, "$1p"},
     {Cue::ordinal_pair,
-     "(clips?|videos?|segments?|shots?|scenes?|images?|photos?|pictures?|titles?|captions?|texts?)"
+     "\\b(clips?|videos?|segments?|shots?|scenes?|images?|photos?|pictures?|titles?|captions?|"
+     "texts?)"
      "\\s*(?:#|no\\.?|number)?\\s*(\\d+)(?:\\s*(?:and|&|,|with|/)\\s*#?(\\d+))?"
      "(?![\\d.:]|\\s*" KINO_U ")",
      PatternRow::number2, "$1"},
@@ -499,37 +500,39 @@ constexpr PatternRow kPatterns[] = {
      "字幕|文字|音乐)?()",
      PatternRow::number, "$2"},
     {Cue::ordinal_pair, "#(\\d+)()", PatternRow::number, ""},
-    {Cue::time_range, "between\\s+" KINO_N "\\s*" KINO_U "?\\s+and\\s+" KINO_N "\\s*" KINO_U,
+    {Cue::time_range, "\\bbetween\\s+" KINO_N "\\s*" KINO_U "?\\s+and\\s+" KINO_N "\\s*" KINO_U,
      PatternRow::seconds2},
     {Cue::time_range,
      "(?:from\\s*|从\\s*)?" KINO_N "\\s*" KINO_U "?\\s*(?:-|~|to|until|till|到|至)\\s*" KINO_N
      "\\s*" KINO_U,
      PatternRow::seconds2},
     {Cue::time_range,
-     "from\\s+" KINO_N "\\s*" KINO_U "?\\s*(?:-|to|until|till)\\s*" KINO_N "(?![\\d.])",
+     "\\bfrom\\s+" KINO_N "\\s*" KINO_U "?\\s*(?:-|to|until|till)\\s*" KINO_N "(?![\\d.])",
      PatternRow::seconds2},
     {Cue::time_first,
-     "(?:(?:for|during|in)\\s+)?(?:the\\s+)?(?:first|opening)\\s+" KINO_N "\\s*" KINO_U,
+     "\\b(?:(?:for|during|in)\\s+)?(?:the\\s+)?(?:first|opening)\\s+" KINO_N "\\s*" KINO_U,
      PatternRow::seconds},
     {Cue::time_first, "(?:前|头)\\s*" KINO_N "\\s*" KINO_U, PatternRow::seconds},
     {Cue::time_last,
-     "(?:(?:for|during|in)\\s+)?(?:the\\s+)?(?:last|final)\\s+" KINO_N "\\s*" KINO_U,
+     "\\b(?:(?:for|during|in)\\s+)?(?:the\\s+)?(?:last|final)\\s+" KINO_N "\\s*" KINO_U,
      PatternRow::seconds},
     {Cue::time_last, "(?:最后|后|末尾)\\s*" KINO_N "\\s*" KINO_U, PatternRow::seconds},
-    {Cue::time_at, "(?:(?:starting|start|starts)\\s+)?(?:at|from)\\s+" KINO_N "\\s*" KINO_U,
+    {Cue::time_at, "\\b(?:(?:starting|start|starts)\\s+)?(?:at|from)\\s+" KINO_N "\\s*" KINO_U,
      PatternRow::seconds},
     {Cue::time_at, "(?:从|在)\\s*第?\\s*" KINO_N "\\s*" KINO_U "\\s*(?:开始|处|的位置|时)?",
      PatternRow::seconds},
-    {Cue::time_to, "(?:(?:down\\s+)?to|until|till)\\s+" KINO_N "\\s*" KINO_U, PatternRow::seconds},
+    {Cue::time_to, "\\b(?:(?:down\\s+)?to|until|till)\\s+" KINO_N "\\s*" KINO_U,
+     PatternRow::seconds},
     {Cue::time_to, "(?:到|至)\\s*第?\\s*" KINO_N "\\s*" KINO_U, PatternRow::seconds},
-    {Cue::time_by, "by\\s+" KINO_N "\\s*" KINO_U, PatternRow::seconds},
+    {Cue::time_by, "\\bby\\s+" KINO_N "\\s*" KINO_U, PatternRow::seconds},
     {Cue::time_length, KINO_N "\\s*-?\\s*" KINO_U, PatternRow::seconds},
     {Cue::percent, KINO_N "\\s*(?:%|percent|per cent)", PatternRow::number},
     {Cue::percent, "百分之\\s*" KINO_N, PatternRow::number},
     {Cue::percent,
      "音量\\s*(?:调到|调成|调为|设为|设成|改成|改为|为|到|是|:)?\\s*" KINO_N "(?![\\d.])",
      PatternRow::number},
-    {Cue::percent, "volume\\s+(?:to\\s+|at\\s+|of\\s+)?" KINO_N "(?![\\d.%])", PatternRow::number},
+    {Cue::percent, "\\bvolume\\s+(?:to\\s+|at\\s+|of\\s+)?" KINO_N "(?![\\d.%])",
+     PatternRow::number},
 };
 
 #undef KINO_N
