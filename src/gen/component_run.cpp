@@ -118,9 +118,9 @@ void run_sampler(const ComponentRunParams& p, const std::map<std::string, at::Te
   FlowSampler sampler(kind, flow_schedule(int64_t(steps), shift));
   if (v.dim() != x0.dim() + 1 || v.sizes().slice(1) != x0.sizes() || v.size(0) < 1 ||
       v.size(0) > sampler.steps())
-    fail_bad_request(p.in.string() + ": v must be [K, " +
-                     shape_string(x0.sizes().vec()).substr(1) + " with 1 <= K <= steps " +
-                     std::to_string(sampler.steps()) + ", got " + shape_string(v.sizes().vec()));
+    fail_bad_request(p.in.string() + ": v must be [K, " + shape_string(x0.sizes().vec()).substr(1) +
+                     " with 1 <= K <= steps " + std::to_string(sampler.steps()) + ", got " +
+                     shape_string(v.sizes().vec()));
   std::vector<at::Tensor> trajectory{x0.to(at::kFloat)};
   for (int64_t i = 0; i < v.size(0); ++i)
     trajectory.push_back(sampler.step(v[i], trajectory.back()));
@@ -149,8 +149,8 @@ std::optional<RunDtype> run_dtype_parse(std::string_view name) {
 }
 
 const std::vector<std::string>& component_run_names() {
-  static const std::vector<std::string> names{"dit",   "text_encoder", "tokenize",
-                                              "vae_decode", "euler", "unipc"};
+  static const std::vector<std::string> names{"dit",        "text_encoder", "tokenize",
+                                              "vae_decode", "euler",        "unipc"};
   return names;
 }
 

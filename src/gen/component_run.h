@@ -17,12 +17,12 @@ std::string_view run_dtype_name(RunDtype dtype);
 std::optional<RunDtype> run_dtype_parse(std::string_view name);
 
 struct ComponentRunParams {
-  std::string component;            // one of component_run_names()
-  std::filesystem::path model;      // model folder or single weight file (dit)
-  std::filesystem::path in;         // input tensors
-  std::filesystem::path out;        // output tensors (written atomically)
+  std::string component;        // one of component_run_names()
+  std::filesystem::path model;  // model folder or single weight file (dit)
+  std::filesystem::path in;     // input tensors
+  std::filesystem::path out;    // output tensors (written atomically)
   RunDtype dtype = RunDtype::f32;
-  std::string device = "cpu";       // "cpu", "cuda", "cuda:1"
+  std::string device = "cpu";  // "cpu", "cuda", "cuda:1"
 };
 
 const std::vector<std::string>& component_run_names();

@@ -54,7 +54,9 @@ int64_t FlowSampler::timestep() const {
   return done() ? 0 : schedule_.timesteps[size_t(index_)];
 }
 
-double FlowSampler::sigma() const { return schedule_.sigmas[size_t(std::min(index_, steps()))]; }
+double FlowSampler::sigma() const {
+  return schedule_.sigmas[size_t(std::min(index_, steps()))];
+}
 
 at::Tensor FlowSampler::step(const at::Tensor& velocity, const at::Tensor& sample) {
   if (done()) fail(ErrorCode::internal, "flow sampler stepped past its last step");
@@ -63,7 +65,8 @@ at::Tensor FlowSampler::step(const at::Tensor& velocity, const at::Tensor& sampl
   const at::Tensor v = velocity.to(at::kFloat), x = sample.to(at::kFloat);
   at::Tensor next;
   if (kind_ == SamplerKind::euler) {
-    const double s = schedule_.sigmas[size_t(index_)], s_next = schedule_.sigmas[size_t(index_) + 1];
+    const double s = schedule_.sigmas[size_t(index_)],
+                 s_next = schedule_.sigmas[size_t(index_) + 1];
     next = x + (s_next - s) * v;
   } else {
     next = unipc_step(v, x);

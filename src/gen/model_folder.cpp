@@ -21,7 +21,9 @@ namespace {
 
 enum class FileKind { dit, vae, text_encoder, other };
 
-bool has_prefix(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+bool has_prefix(std::string_view s, std::string_view p) {
+  return s.substr(0, p.size()) == p;
+}
 
 FileKind classify(const SafetensorsFile& file) {
   static const std::regex dit_block(
@@ -56,8 +58,8 @@ Json read_json_file(const fs::path& path) {
 }
 
 bool looks_like_dit_config(const Json& j) {
-  return j.is_object() && (j.contains("num_layers") || j.contains("dim") ||
-                           j.contains("num_attention_heads"));
+  return j.is_object() &&
+         (j.contains("num_layers") || j.contains("dim") || j.contains("num_attention_heads"));
 }
 
 std::string billions(int64_t n) {
@@ -78,7 +80,8 @@ std::vector<fs::path> pick_dit_set(const fs::path& root, std::vector<fs::path> f
     if (!std::regex_match(f.filename().string(), shard)) all_shards = false;
   if (!all_shards) {
     std::string list;
-    for (const auto& f : files) list += (list.empty() ? "" : ", ") + f.lexically_relative(root).string();
+    for (const auto& f : files)
+      list += (list.empty() ? "" : ", ") + f.lexically_relative(root).string();
     fail_unsupported(root.string() + ": several DiT weight sets found (" + list +
                      "); pass one file or a folder holding one set");
   }
@@ -90,7 +93,8 @@ void check_index(const fs::path& dir) {
   for (const auto& entry : fs::directory_iterator(dir)) {
     const std::string name = entry.path().filename().string();
     const std::string tail = ".safetensors.index.json";
-    if (name.size() <= tail.size() || name.compare(name.size() - tail.size(), tail.size(), tail) != 0)
+    if (name.size() <= tail.size() ||
+        name.compare(name.size() - tail.size(), tail.size(), tail) != 0)
       continue;
     Json index = read_json_file(entry.path());
     if (!index.contains("weight_map") || !index["weight_map"].is_object()) continue;
@@ -129,10 +133,12 @@ ModelFolder model_folder_scan(const fs::path& path) {
       const fs::path& p = it->path();
       const std::string name = p.filename().string();
       const std::string ext = p.extension().string();
-      if (ext == ".safetensors") candidates.push_back(p);
+      if (ext == ".safetensors")
+        candidates.push_back(p);
       else if (ext == ".pth" || ext == ".bin" || ext == ".gguf" || ext == ".pt")
         folder.unsupported_files.push_back(p);
-      else if (name == "spiece.model" && !folder.tokenizer) folder.tokenizer = p;
+      else if (name == "spiece.model" && !folder.tokenizer)
+        folder.tokenizer = p;
     }
   } else {
     fail_unsupported(path.string() + ": not a file or folder");
@@ -178,10 +184,11 @@ DitDescription model_folder_describe_dit(const ModelFolder& folder) {
              " is a format kino does not read; convert it to safetensors)";
     fail_unsupported(folder.root.string() +
                      ": no Wan DiT weights found (no .safetensors file with head.modulation / "
-                     "blocks.N.self_attn tensors)" + hint);
+                     "blocks.N.self_attn tensors)" +
+                     hint);
   }
-  const std::string what = folder.dit_files.size() == 1 ? folder.dit_files.front().string()
-                                                        : folder.root.string();
+  const std::string what =
+      folder.dit_files.size() == 1 ? folder.dit_files.front().string() : folder.root.string();
   WeightSet weights = WeightSet::open(folder.dit_files, wan_dit_internal_name);
   DitDescription d;
   d.layout = folder.layout;

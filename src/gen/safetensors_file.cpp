@@ -61,9 +61,12 @@ bool nesting_within(std::string_view text, int limit) {
   bool in_string = false, escaped = false;
   for (char c : text) {
     if (in_string) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
+      if (escaped)
+        escaped = false;
+      else if (c == '\\')
+        escaped = true;
+      else if (c == '"')
+        in_string = false;
     } else if (c == '"') {
       in_string = true;
     } else if (c == '[' || c == '{') {
@@ -114,8 +117,8 @@ std::vector<TensorInfo> safetensors_parse_header(std::string_view header, uint64
                                                  std::string_view what,
                                                  std::map<std::string, std::string>* metadata) {
   if (!nesting_within(header, kSafetensorsMaxHeaderDepth))
-    corrupt(what, "header nests deeper than " + std::to_string(kSafetensorsMaxHeaderDepth) +
-                      " levels");
+    corrupt(what,
+            "header nests deeper than " + std::to_string(kSafetensorsMaxHeaderDepth) + " levels");
   nlohmann::json root;
   try {
     root = nlohmann::json::parse(header.begin(), header.end());
@@ -168,8 +171,8 @@ std::vector<TensorInfo> safetensors_parse_header(std::string_view header, uint64
       if (numel == 0) break;
       if (numel > data_size / uint64_t(d))
         corrupt(what, field + ": shape " + shape_string(info.shape) +
-                          " is larger than the file's data section (" +
-                          std::to_string(data_size) + " bytes)");
+                          " is larger than the file's data section (" + std::to_string(data_size) +
+                          " bytes)");
       numel *= uint64_t(d);
     }
 

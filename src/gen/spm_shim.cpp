@@ -21,7 +21,9 @@ void* kino_spm_load(const char* data, size_t size, std::string* error) {
   }
 }
 
-void kino_spm_free(void* model) { delete static_cast<sentencepiece::SentencePieceProcessor*>(model); }
+void kino_spm_free(void* model) {
+  delete static_cast<sentencepiece::SentencePieceProcessor*>(model);
+}
 
 bool kino_spm_encode(const void* model, const char* text, size_t size, std::vector<int>* ids,
                      std::string* error) {

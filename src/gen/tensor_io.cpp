@@ -102,8 +102,8 @@ at::Tensor safetensors_tensor(const std::shared_ptr<const SafetensorsFile>& file
   // The deleter holds the file, so the mapping outlives every view on it.
   auto keep = new std::shared_ptr<const SafetensorsFile>(file);
   return at::from_blob(
-      const_cast<std::byte*>(data), info.shape,
-      [keep](void*) { delete keep; }, at::TensorOptions().dtype(type));
+      const_cast<std::byte*>(data), info.shape, [keep](void*) { delete keep; },
+      at::TensorOptions().dtype(type));
 }
 
 at::Tensor safetensors_tensor(const std::shared_ptr<const SafetensorsFile>& file,
@@ -128,8 +128,8 @@ void safetensors_write(const std::filesystem::path& path,
   uint64_t offset = 0;
   for (const auto& [name, tensor] : tensors) {
     if (name.empty() || name == "__metadata__" || !names.insert(name).second)
-      fail(ErrorCode::internal, path.string() + ": tensor name '" + name +
-                                    "' is empty, reserved or repeated");
+      fail(ErrorCode::internal,
+           path.string() + ": tensor name '" + name + "' is empty, reserved or repeated");
     auto dtype = tensor_dtype_from_scalar_type(tensor.scalar_type());
     if (!dtype)
       fail(ErrorCode::internal, path.string() + ": tensor '" + name + "' has type " +
@@ -155,7 +155,8 @@ void safetensors_write(const std::filesystem::path& path,
     out.write(reinterpret_cast<const char*>(len), 8);
     out.write(text.data(), std::streamsize(text.size()));
     for (const auto& t : data)
-      out.write(static_cast<const char*>(t.data_ptr()), std::streamsize(t.numel() * t.element_size()));
+      out.write(static_cast<const char*>(t.data_ptr()),
+                std::streamsize(t.numel() * t.element_size()));
     out.flush();
     if (!out) {
       std::error_code ec;

@@ -65,7 +65,8 @@ std::string umt5_internal_name(std::string_view name) {
 UMT5Config umt5_config_from_shapes(const ShapeMap& shapes, std::string_view what) {
   UMT5Config c;
   const auto& emb = need(shapes, "shared.weight", what);
-  if (emb.size() != 2) bad(what, "shared.weight has shape " + shape_string(emb) + ", expected rank 2");
+  if (emb.size() != 2)
+    bad(what, "shared.weight has shape " + shape_string(emb) + ", expected rank 2");
   c.vocab = emb[0];
   c.d_model = emb[1];
   const std::string b0 = "encoder.block.0.layer.";
@@ -105,7 +106,8 @@ ShapeMap umt5_expected_shapes(const UMT5Config& c) {
   for (int64_t i = 0; i < c.num_layers; ++i) {
     const std::string b = "encoder.block." + std::to_string(i) + ".layer.";
     m[b + "0.layer_norm.weight"] = {c.d_model};
-    for (const char* p : {"q", "k", "v"}) m[b + "0.SelfAttention." + p + ".weight"] = {inner, c.d_model};
+    for (const char* p : {"q", "k", "v"})
+      m[b + "0.SelfAttention." + p + ".weight"] = {inner, c.d_model};
     m[b + "0.SelfAttention.o.weight"] = {c.d_model, inner};
     m[b + "0.SelfAttention.relative_attention_bias.weight"] = {c.num_buckets, c.num_heads};
     m[b + "1.layer_norm.weight"] = {c.d_model};

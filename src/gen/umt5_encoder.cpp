@@ -97,8 +97,9 @@ std::unique_ptr<UMT5Encoder> umt5_encoder_load(const std::filesystem::path& mode
                                                const UMT5Options& options) {
   ModelFolder folder = model_folder_scan(model);
   if (folder.text_encoder_files.empty())
-    fail_unsupported(model.string() + ": no umT5 text encoder weights found (no .safetensors "
-                                      "file with encoder.block.N / shared.weight tensors)");
+    fail_unsupported(model.string() +
+                     ": no umT5 text encoder weights found (no .safetensors "
+                     "file with encoder.block.N / shared.weight tensors)");
   if (folder.text_encoder_files.size() > 1) {
     // Shards of one encoder share a folder; anything else is ambiguous.
     const auto dir = folder.text_encoder_files.front().parent_path();

@@ -116,7 +116,9 @@ UMT5Tokenizer UMT5Tokenizer::load_file(const std::filesystem::path& path) {
   return load_bytes(ss.str(), path.string());
 }
 
-int64_t UMT5Tokenizer::vocab_size() const { return spm_library().piece_size(sp_.get()); }
+int64_t UMT5Tokenizer::vocab_size() const {
+  return spm_library().piece_size(sp_.get());
+}
 
 TokenizedText UMT5Tokenizer::encode(std::string_view text, int64_t max_length) const {
   if (max_length < 1 || max_length > 4096)

@@ -47,8 +47,8 @@ int64_t count_blocks(const ShapeMap& shapes, std::string_view prefix) {
 void check_field(std::string_view what, const char* field, int64_t json_value, int64_t shape_value,
                  const std::string& source) {
   if (json_value != shape_value)
-    bad(what, std::string(field) + " is " + std::to_string(json_value) +
-                  " but the weights have " + std::to_string(shape_value) + " (" + source + ")");
+    bad(what, std::string(field) + " is " + std::to_string(json_value) + " but the weights have " +
+                  std::to_string(shape_value) + " (" + source + ")");
 }
 
 }  // namespace
@@ -124,8 +124,8 @@ WanDitConfig wan_dit_config_from_shapes(const ShapeMap& shapes, std::string_view
   }
   if (cfg.freq_dim % 2 != 0)
     bad(what, "time_embedding.0.weight has shape " +
-                  shape_string(shapes.at("time_embedding.0.weight")) +
-                  ": the sinusoid width " + std::to_string(cfg.freq_dim) + " must be even");
+                  shape_string(shapes.at("time_embedding.0.weight")) + ": the sinusoid width " +
+                  std::to_string(cfg.freq_dim) + " must be even");
   cfg.num_heads = cfg.dim % 128 == 0 ? cfg.dim / 128 : 0;
 
   const ShapeMap expected = wan_dit_expected_shapes(cfg);
@@ -187,7 +187,8 @@ void wan_dit_config_check_json(WanDitConfig& cfg, const Json& config, std::strin
     if (cfg.text_len <= 0 || cfg.text_len > 4096)
       bad(where, "text_len must be in 1..4096, got " + std::to_string(cfg.text_len));
     cfg.eps = json_number(config, "eps", where, cfg.eps);
-    if (!(cfg.eps > 0 && cfg.eps < 1)) bad(where, "eps must be in (0, 1), got " + std::to_string(cfg.eps));
+    if (!(cfg.eps > 0 && cfg.eps < 1))
+      bad(where, "eps must be in (0, 1), got " + std::to_string(cfg.eps));
     std::string type = json_string(config, "model_type", where, "");
     if (!type.empty()) {
       auto parsed = wan_model_type_parse(type);
@@ -254,8 +255,7 @@ ShapeMap wan_dit_expected_shapes(const WanDitConfig& cfg) {
     linear(b + "ffn.2", dim, cfg.ffn_dim);
   }
   m["head.modulation"] = {1, 2, dim};
-  linear("head.head",
-         cfg.patch_size[0] * cfg.patch_size[1] * cfg.patch_size[2] * cfg.out_dim, dim);
+  linear("head.head", cfg.patch_size[0] * cfg.patch_size[1] * cfg.patch_size[2] * cfg.out_dim, dim);
   if (cfg.has_image_branch()) {
     const int64_t c = cfg.image_dim;
     m["img_emb.proj.0.weight"] = {c};

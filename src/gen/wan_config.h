@@ -29,8 +29,8 @@ struct WanDitConfig {
   int64_t out_dim = 0;
   int64_t text_dim = 4096;
   int64_t freq_dim = 256;
-  int64_t text_len = 512;       // context rows the DiT attends to (prompt rows, then zero rows)
-  int64_t image_dim = 0;        // CLIP feature width of the I2V image branch; 0 when absent
+  int64_t text_len = 512;  // context rows the DiT attends to (prompt rows, then zero rows)
+  int64_t image_dim = 0;   // CLIP feature width of the I2V image branch; 0 when absent
   std::array<int64_t, 3> patch_size{1, 2, 2};  // (t, h, w)
   double eps = 1e-6;
   WanModelType model_type = WanModelType::t2v;

@@ -13,7 +13,9 @@
 namespace kino::gen {
 namespace {
 
-std::string sizes_string(const at::Tensor& t) { return shape_string(t.sizes().vec()); }
+std::string sizes_string(const at::Tensor& t) {
+  return shape_string(t.sizes().vec());
+}
 
 }  // namespace
 
@@ -21,8 +23,10 @@ WanDit::WanDit(const WanDitConfig& cfg, const WeightSet& weights, const WanDitOp
     : cfg_(cfg), options_(options) {
   wan_dit_config_validate(cfg_, "Wan DiT");
   if (cfg_.has_image_branch())
-    fail_unsupported("Wan DiT: the Wan2.1 I2V/FLF2V image branch (img_emb, CLIP context) is not "
-                     "implemented; " + cfg_.summary());
+    fail_unsupported(
+        "Wan DiT: the Wan2.1 I2V/FLF2V image branch (img_emb, CLIP context) is not "
+        "implemented; " +
+        cfg_.summary());
   const at::ScalarType dt = options_.dtype;
   const at::Device dev = options_.device;
   auto get = [&](const std::string& name, at::ScalarType type) {
@@ -41,8 +45,8 @@ WanDit::WanDit(const WanDitConfig& cfg, const WeightSet& weights, const WanDitOp
     const std::string b = "blocks." + std::to_string(i) + ".";
     Block blk;
     blk.modulation = get(b + "modulation", at::kFloat);
-    for (auto [attn, name] : {std::pair{&blk.self_attn, "self_attn."},
-                              std::pair{&blk.cross_attn, "cross_attn."}}) {
+    for (auto [attn, name] :
+         {std::pair{&blk.self_attn, "self_attn."}, std::pair{&blk.cross_attn, "cross_attn."}}) {
       attn->q = lin(b + name + "q", dt);
       attn->k = lin(b + name + "k", dt);
       attn->v = lin(b + name + "v", dt);
@@ -145,8 +149,8 @@ at::Tensor WanDit::forward(const at::Tensor& x, const at::Tensor& t, const WanDi
   const at::ScalarType dt = options_.dtype;
   const at::Device dev = options_.device;
 
-  at::Tensor h = at::conv3d(x.to(dev, dt), patch_embedding_.w, patch_embedding_.b,
-                            {p[0], p[1], p[2]});
+  at::Tensor h =
+      at::conv3d(x.to(dev, dt), patch_embedding_.w, patch_embedding_.b, {p[0], p[1], p[2]});
   const int64_t F = h.size(2), Hp = h.size(3), Wp = h.size(4), L = F * Hp * Wp;
   h = h.flatten(2).transpose(1, 2).to(at::kFloat).contiguous();  // [B, L, dim]
 
@@ -179,7 +183,7 @@ at::Tensor WanDit::forward(const at::Tensor& x, const at::Tensor& t, const WanDi
   at::Tensor omega = at::pow(10000.0, -at::arange(half, tt.options()).div(double(half)));
   at::Tensor arg = tv.unsqueeze(-1) * omega;
   at::Tensor sinusoid = at::cat({at::cos(arg), at::sin(arg)}, -1).to(at::kFloat);  // [B, G, f]
-  at::Tensor e = linear(at::silu(linear(sinusoid, time0_)), time2_);              // [B, G, dim]
+  at::Tensor e = linear(at::silu(linear(sinusoid, time0_)), time2_);               // [B, G, dim]
   at::Tensor e0 = linear(at::silu(e), time_proj_).view({B, G, 6, dim});
 
   auto modulate = [&](const at::Tensor& n, const at::Tensor& shift, const at::Tensor& scale) {
@@ -225,8 +229,8 @@ at::Tensor WanDit::forward(const at::Tensor& x, const at::Tensor& t, const WanDi
   }
 
   const at::Tensor hm = head_modulation_.unsqueeze(0) + e.unsqueeze(2);  // [B, G, 2, dim]
-  at::Tensor out = modulate(at::layer_norm(h, {dim}, {}, {}, cfg_.eps), hm.select(2, 0).unsqueeze(2),
-                            hm.select(2, 1).unsqueeze(2));
+  at::Tensor out = modulate(at::layer_norm(h, {dim}, {}, {}, cfg_.eps),
+                            hm.select(2, 0).unsqueeze(2), hm.select(2, 1).unsqueeze(2));
   out = linear(out, head_);  // [B, L, pt * ph * pw * out_dim]
   const int64_t C = cfg_.out_dim;
   out = out.view({B, F, Hp, Wp, p[0], p[1], p[2], C}).permute({0, 7, 1, 4, 2, 5, 3, 6});

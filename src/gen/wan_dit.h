@@ -83,6 +83,7 @@ class WanDit {
 
 // Scans a model folder (or single file), reads and cross-checks the configuration, and loads the
 // DiT. Errors name the folder and what is wrong with it.
-std::unique_ptr<WanDit> wan_dit_load(const std::filesystem::path& model, const WanDitOptions& options);
+std::unique_ptr<WanDit> wan_dit_load(const std::filesystem::path& model,
+                                     const WanDitOptions& options);
 
 }  // namespace kino::gen

@@ -21,11 +21,11 @@ struct StageSpec {
   bool temporal;
   int64_t in, out;
 };
-constexpr StageSpec kStages[] = {
-    {false, false, 4, 4}, {false, false, 4, 4}, {false, false, 4, 4}, {true, true, 4, 2},
-    {false, false, 2, 4}, {false, false, 4, 4}, {false, false, 4, 4}, {true, true, 4, 2},
-    {false, false, 2, 2}, {false, false, 2, 2}, {false, false, 2, 2}, {true, false, 2, 1},
-    {false, false, 1, 1}, {false, false, 1, 1}, {false, false, 1, 1}};
+constexpr StageSpec kStages[] = {{false, false, 4, 4}, {false, false, 4, 4}, {false, false, 4, 4},
+                                 {true, true, 4, 2},   {false, false, 2, 4}, {false, false, 4, 4},
+                                 {false, false, 4, 4}, {true, true, 4, 2},   {false, false, 2, 2},
+                                 {false, false, 2, 2}, {false, false, 2, 2}, {true, false, 2, 1},
+                                 {false, false, 1, 1}, {false, false, 1, 1}, {false, false, 1, 1}};
 
 void res_shapes(ShapeMap& m, const std::string& p, int64_t in, int64_t out) {
   m[p + "residual.0.gamma"] = {in, 1, 1, 1};
@@ -47,16 +47,15 @@ std::string WanVaeConfig::summary() const {
 }
 
 const std::vector<float>& wan21_latent_mean() {
-  static const std::vector<float> v{-0.7571, -0.7089, -0.9113, 0.1075, -0.1745, 0.9653,
-                                    -0.1517, 1.5508,  0.4134,  -0.0715, 0.5517, -0.3632,
+  static const std::vector<float> v{-0.7571, -0.7089, -0.9113, 0.1075,  -0.1745, 0.9653,
+                                    -0.1517, 1.5508,  0.4134,  -0.0715, 0.5517,  -0.3632,
                                     -0.1922, -0.9497, 0.2503,  -0.2921};
   return v;
 }
 
 const std::vector<float>& wan21_latent_std() {
-  static const std::vector<float> v{2.8184, 1.4541, 2.3275, 2.6558, 1.2196, 1.7708,
-                                    2.6052, 2.0743, 3.2687, 2.1526, 2.8652, 1.5579,
-                                    1.6382, 1.1253, 2.8251, 1.9160};
+  static const std::vector<float> v{2.8184, 1.4541, 2.3275, 2.6558, 1.2196, 1.7708, 2.6052, 2.0743,
+                                    3.2687, 2.1526, 2.8652, 1.5579, 1.6382, 1.1253, 2.8251, 1.9160};
   return v;
 }
 
@@ -181,7 +180,8 @@ at::Tensor WanVaeDecoder::norm(const at::Tensor& x, const at::Tensor& gamma) con
 at::Tensor WanVaeDecoder::causal_conv(Chunk& c, const at::Tensor& x, const Conv& conv) const {
   const size_t slot = c.next();
   const int64_t kh = conv.w.size(3), kw = conv.w.size(4);
-  at::Tensor keep = x.narrow(2, std::max<int64_t>(0, x.size(2) - 2), std::min<int64_t>(2, x.size(2)));
+  at::Tensor keep =
+      x.narrow(2, std::max<int64_t>(0, x.size(2) - 2), std::min<int64_t>(2, x.size(2)));
   if (keep.size(2) < 2 && c.cache[slot].defined())
     keep = at::cat({c.cache[slot].narrow(2, c.cache[slot].size(2) - 1, 1), keep}, 2);
   at::Tensor in = x;
@@ -209,8 +209,9 @@ at::Tensor WanVaeDecoder::attention(const at::Tensor& x) const {
   at::Tensor qkv = at::conv2d(norm(f, attn_gamma_.view({C, 1, 1})), attn_qkv_.w, attn_qkv_.b);
   qkv = qkv.reshape({B * T, 3 * C, H * W}).transpose(1, 2);  // [BT, HW, 3C]
   at::Tensor q = qkv.narrow(2, 0, C), k = qkv.narrow(2, C, C), v = qkv.narrow(2, 2 * C, C);
-  at::Tensor a = at::softmax(at::matmul(q, k.transpose(1, 2)).to(at::kFloat) / std::sqrt(double(C)), -1)
-                     .to(v.scalar_type());
+  at::Tensor a =
+      at::softmax(at::matmul(q, k.transpose(1, 2)).to(at::kFloat) / std::sqrt(double(C)), -1)
+          .to(v.scalar_type());
   at::Tensor o = at::matmul(a, v).transpose(1, 2).reshape({B * T, C, H, W});
   o = at::conv2d(o, attn_proj_.w, attn_proj_.b);
   return o.reshape({B, T, C, H, W}).permute({0, 2, 1, 3, 4}) + x;
@@ -226,11 +227,11 @@ at::Tensor WanVaeDecoder::upsample(Chunk& c, const at::Tensor& x_in, const Up& u
       at::Tensor keep =
           x.narrow(2, std::max<int64_t>(0, x.size(2) - 2), std::min<int64_t>(2, x.size(2)));
       if (keep.size(2) < 2)
-        keep = at::cat({c.cache[slot].defined()
-                            ? c.cache[slot].narrow(2, c.cache[slot].size(2) - 1, 1)
-                            : at::zeros_like(keep),
-                        keep},
-                       2);
+        keep =
+            at::cat({c.cache[slot].defined() ? c.cache[slot].narrow(2, c.cache[slot].size(2) - 1, 1)
+                                             : at::zeros_like(keep),
+                     keep},
+                    2);
       at::Tensor in = x;
       int64_t front = 2;
       if (c.cache[slot].defined()) {
@@ -239,8 +240,8 @@ at::Tensor WanVaeDecoder::upsample(Chunk& c, const at::Tensor& x_in, const Up& u
       }
       c.cache[slot] = keep;
       c.rep[slot] = false;
-      at::Tensor y = at::conv3d(at::constant_pad_nd(in, {0, 0, 0, 0, front, 0}), u.time_conv.w,
-                                u.time_conv.b);
+      at::Tensor y =
+          at::conv3d(at::constant_pad_nd(in, {0, 0, 0, 0, front, 0}), u.time_conv.w, u.time_conv.b);
       const int64_t B = y.size(0), C = y.size(1) / 2, T = y.size(2), H = y.size(3), W = y.size(4);
       // Channel halves become consecutive frames: first half -> 2k, second -> 2k + 1.
       x = y.view({B, 2, C, T, H, W}).permute({0, 2, 3, 1, 4, 5}).reshape({B, C, 2 * T, H, W});
@@ -253,8 +254,7 @@ at::Tensor WanVaeDecoder::upsample(Chunk& c, const at::Tensor& x_in, const Up& u
 at::Tensor WanVaeDecoder::decode(const at::Tensor& z, const std::vector<float>& mean,
                                  const std::vector<float>& std, const ProgressFn& progress,
                                  const CancelToken* cancel) const {
-  if (z.dim() != 5 || z.size(1) != cfg_.z_dim || z.size(2) == 0 || z.size(3) == 0 ||
-      z.size(4) == 0)
+  if (z.dim() != 5 || z.size(1) != cfg_.z_dim || z.size(2) == 0 || z.size(3) == 0 || z.size(4) == 0)
     fail_bad_request("latent must be [B, " + std::to_string(cfg_.z_dim) +
                      ", T, h, w] with T, h, w > 0, got " + shape_string(z.sizes().vec()));
   if (mean.size() != std.size() || (!mean.empty() && int64_t(mean.size()) != cfg_.z_dim))
@@ -279,7 +279,8 @@ at::Tensor WanVaeDecoder::decode(const at::Tensor& z, const std::vector<float>& 
     h = residual(c, h, mid0_);
     h = attention(h);
     h = residual(c, h, mid2_);
-    for (int s : order_) h = s >= 0 ? residual(c, h, res_[size_t(s)]) : upsample(c, h, ups_[size_t(-s - 1)]);
+    for (int s : order_)
+      h = s >= 0 ? residual(c, h, res_[size_t(s)]) : upsample(c, h, ups_[size_t(-s - 1)]);
     h = causal_conv(c, at::silu(norm(h, head_gamma_)), head_conv_);
     frames.push_back(h.to(at::kFloat));
     if (progress) {
@@ -294,11 +295,12 @@ at::Tensor WanVaeDecoder::decode(const at::Tensor& z, const std::vector<float>& 
 }
 
 std::unique_ptr<WanVaeDecoder> wan_vae_decoder_load(const std::filesystem::path& model,
-                                                   const WanVaeOptions& options) {
+                                                    const WanVaeOptions& options) {
   ModelFolder folder = model_folder_scan(model);
   if (folder.vae_files.empty())
-    fail_unsupported(model.string() + ": no VAE weights found (no .safetensors file with "
-                                      "decoder.* tensors)");
+    fail_unsupported(model.string() +
+                     ": no VAE weights found (no .safetensors file with "
+                     "decoder.* tensors)");
   if (folder.vae_files.size() > 1)
     fail_unsupported(model.string() + ": several VAE files found (" +
                      folder.vae_files[0].filename().string() + ", " +

@@ -86,6 +86,6 @@ class WanVaeDecoder {
 
 // Loads the VAE decoder of a model folder (or single VAE .safetensors file).
 std::unique_ptr<WanVaeDecoder> wan_vae_decoder_load(const std::filesystem::path& model,
-                                                   const WanVaeOptions& options);
+                                                    const WanVaeOptions& options);
 
 }  // namespace kino::gen

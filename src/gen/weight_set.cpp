@@ -17,8 +17,8 @@ WeightSet WeightSet::open(const std::vector<std::filesystem::path>& files, const
       const TensorInfo& first = *it->second.info;
       if (!inserted && first.shape == info.shape && first.dtype == info.dtype) continue;
       if (!inserted)
-        fail_unsupported(path.string() + ": tensor '" + info.name + "' (" + name +
-                         ") is also in " + it->second.file->path().string());
+        fail_unsupported(path.string() + ": tensor '" + info.name + "' (" + name + ") is also in " +
+                         it->second.file->path().string());
       set.shapes_[name] = info.shape;
     }
     set.files_.push_back(std::move(file));
@@ -55,7 +55,8 @@ at::Tensor WeightSet::get(const std::string& name, at::ScalarType dtype, at::Dev
   if (meta.dtype == TensorDtype::f8_e4m3 || meta.dtype == TensorDtype::f8_e5m2) {
     std::string module = name;
     const std::string leaf = ".weight";
-    if (module.size() > leaf.size() && module.compare(module.size() - leaf.size(), leaf.size(), leaf) == 0)
+    if (module.size() > leaf.size() &&
+        module.compare(module.size() - leaf.size(), leaf.size(), leaf) == 0)
       module.resize(module.size() - leaf.size());
     for (const char* scale_leaf : {".scale_weight", ".weight_scale"}) {
       auto it = entries_.find(module + scale_leaf);

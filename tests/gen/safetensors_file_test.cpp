@@ -52,8 +52,15 @@ TEST(SafetensorsTest, RoundTripKeepsValuesTypesAndMetadata) {
   at::Tensor empty = at::empty({0, 3}, at::kFloat);
   at::Tensor strided = at::arange(16, at::kFloat).reshape({4, 4}).t();  // not contiguous
   safetensors_write(path,
-                    {{"f32", f32}, {"bf16", bf16}, {"f16", f16}, {"i64", i64}, {"i32", i32},
-                     {"u8", u8}, {"scalar", scalar}, {"empty", empty}, {"strided", strided}},
+                    {{"f32", f32},
+                     {"bf16", bf16},
+                     {"f16", f16},
+                     {"i64", i64},
+                     {"i32", i32},
+                     {"u8", u8},
+                     {"scalar", scalar},
+                     {"empty", empty},
+                     {"strided", strided}},
                     {{"format", "pt"}});
 
   auto file = SafetensorsFile::open(path);
@@ -141,7 +148,8 @@ TEST(SafetensorsTest, CorruptOrTruncatedFilesAreNamedErrors) {
   expect_error(open, ErrorCode::unsupported, {"tensor 'a'", "non-negative"});
 
   write_raw(p, R"({"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}})", "xxxxxxxx");
-  expect_error(open, ErrorCode::unsupported, {"tensor 'a'", "outside the data section", "truncated"});
+  expect_error(open, ErrorCode::unsupported,
+               {"tensor 'a'", "outside the data section", "truncated"});
 
   write_raw(p, R"({"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})", "xxxxxxxx");
   expect_error(open, ErrorCode::unsupported, {"tensor 'a'", "needs 12 bytes", "span 8"});
@@ -178,11 +186,16 @@ TEST(SafetensorsTest, CorruptOrTruncatedFilesAreNamedErrors) {
 
 TEST(SafetensorsTest, WriterRefusesTypesAndNamesItCannotStore) {
   TestDir dir("safetensors_writer");
-  expect_error([&] { safetensors_write(dir / "c.safetensors", {{"c", at::ones({2}, at::kComplexFloat)}}); },
-               ErrorCode::internal, {"tensor 'c'", "cannot store"});
-  expect_error([&] {
-    safetensors_write(dir / "d.safetensors", {{"a", at::ones({1})}, {"a", at::ones({1})}});
-  }, ErrorCode::internal, {"'a'", "repeated"});
+  expect_error(
+      [&] {
+        safetensors_write(dir / "c.safetensors", {{"c", at::ones({2}, at::kComplexFloat)}});
+      },
+      ErrorCode::internal, {"tensor 'c'", "cannot store"});
+  expect_error(
+      [&] {
+        safetensors_write(dir / "d.safetensors", {{"a", at::ones({1})}, {"a", at::ones({1})}});
+      },
+      ErrorCode::internal, {"'a'", "repeated"});
 }
 
 }  // namespace

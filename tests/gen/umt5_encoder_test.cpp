@@ -18,7 +18,8 @@ ShapeMap umt5_xxl_shapes() {
   for (int i = 0; i < 24; ++i) {
     const std::string b = "encoder.block." + std::to_string(i) + ".layer.";
     m[b + "0.layer_norm.weight"] = {4096};
-    for (const char* p : {"q", "k", "v", "o"}) m[b + "0.SelfAttention." + p + ".weight"] = {4096, 4096};
+    for (const char* p : {"q", "k", "v", "o"})
+      m[b + "0.SelfAttention." + p + ".weight"] = {4096, 4096};
     m[b + "0.SelfAttention.relative_attention_bias.weight"] = {32, 64};
     m[b + "1.layer_norm.weight"] = {4096};
     m[b + "1.DenseReluDense.wi_0.weight"] = {10240, 4096};
@@ -74,7 +75,9 @@ TEST(Umt5Test, OfficialAndHfNamesGiveTheSameEncoder) {
   EXPECT_EQ(a.narrow(1, 12, 8).abs().max().item<float>(), 0.0f);
   // Padding never leaks into real rows: the same prompt without padding encodes the same.
   at::Tensor short_ids = ids.narrow(1, 0, 12);
-  EXPECT_LT((hf->encode(short_ids, at::ones_like(short_ids)) - a.narrow(1, 0, 12)).abs().max()
+  EXPECT_LT((hf->encode(short_ids, at::ones_like(short_ids)) - a.narrow(1, 0, 12))
+                .abs()
+                .max()
                 .item<double>(),
             1e-5);
   o.dtype = at::kBFloat16;

@@ -90,8 +90,10 @@ TEST(Umt5TokenizerTest, ModelsRunTokenize) {
   p.out = dir / "out.safetensors";
   component_run(p);
   auto out = safetensors_read_all(p.out);
-  EXPECT_TRUE(at::equal(out.at("ids"), at::tensor({4, 6, 5, 7, 8, 1, 0, 0}, at::kLong).view({1, 8})));
-  EXPECT_TRUE(at::equal(out.at("mask"), at::tensor({1, 1, 1, 1, 1, 1, 0, 0}, at::kLong).view({1, 8})));
+  EXPECT_TRUE(
+      at::equal(out.at("ids"), at::tensor({4, 6, 5, 7, 8, 1, 0, 0}, at::kLong).view({1, 8})));
+  EXPECT_TRUE(
+      at::equal(out.at("mask"), at::tensor({1, 1, 1, 1, 1, 1, 0, 0}, at::kLong).view({1, 8})));
 }
 
 TEST(Umt5TokenizerTest, CorruptOrMissingTokenizersAreNamedErrors) {

@@ -153,10 +153,10 @@ TEST(WanConfigTest, MissingOrMisshapenTensorsAreNamed) {
 TEST(WanConfigTest, ConfigJsonIsCrossCheckedWithTheShapes) {
   ShapeMap m = load_list("wan2.1_t2v_1.3B.json").internal;
   WanDitConfig c = wan_dit_config_from_shapes(m, "dir");
-  Json official{{"_class_name", "WanModel"}, {"dim", 1536}, {"ffn_dim", 8960},
-                {"num_heads", 12},  {"num_layers", 30},   {"in_dim", 16},
-                {"out_dim", 16},    {"freq_dim", 256},    {"text_len", 512},
-                {"eps", 1e-6},      {"model_type", "t2v"}};
+  Json official{
+      {"_class_name", "WanModel"}, {"dim", 1536},  {"ffn_dim", 8960},    {"num_heads", 12},
+      {"num_layers", 30},          {"in_dim", 16}, {"out_dim", 16},      {"freq_dim", 256},
+      {"text_len", 512},           {"eps", 1e-6},  {"model_type", "t2v"}};
   WanDitConfig ok = c;
   wan_dit_config_check_json(ok, official, "dir");
   expect_1_3b(ok);
@@ -165,7 +165,8 @@ TEST(WanConfigTest, ConfigJsonIsCrossCheckedWithTheShapes) {
   bad_dim["dim"] = 3072;
   WanDitConfig copy = c;
   std::string msg = error_of([&] { wan_dit_config_check_json(copy, bad_dim, "dir"); });
-  EXPECT_NE(msg.find("dir/config.json: dim is 3072 but the weights have 1536 (head.modulation)"), std::string::npos)
+  EXPECT_NE(msg.find("dir/config.json: dim is 3072 but the weights have 1536 (head.modulation)"),
+            std::string::npos)
       << msg;
 
   Json bad_layers = official;

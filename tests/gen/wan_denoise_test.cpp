@@ -17,8 +17,8 @@ class WanDenoiseTest : public ::testing::Test {
   WanDenoiseTest() : dir_("wan_denoise") {
     WanDitOptions o;
     o.dtype = at::kFloat;
-    dit_ = wan_dit_load(testing::write_wan_model(dir_ / "m", cfg_, 4, testing::TestLayout::official),
-                        o);
+    dit_ = wan_dit_load(
+        testing::write_wan_model(dir_ / "m", cfg_, 4, testing::TestLayout::official), o);
     positive_ = dit_->encode_text(test_randn({1, 5, cfg_.text_dim}, 1));
     negative_ = dit_->encode_text(test_randn({1, 3, cfg_.text_dim}, 2));
     params_.steps = 3;
@@ -92,9 +92,10 @@ TEST(WanLatentShapeTest, FramesAndSizesFollowTheModelRules) {
   EXPECT_EQ(wan_latent_shape(c, 1, 480, 832, 8), (std::array<int64_t, 4>{16, 1, 60, 104}));
   c.in_dim = 48;
   EXPECT_EQ(wan_latent_shape(c, 121, 704, 1280, 16), (std::array<int64_t, 4>{48, 31, 44, 80}));
-  for (auto [f, h, w, frag] : {std::tuple{80, 480, 832, "frames must be 4n + 1"},
-                               std::tuple{81, 720, 1280, "height must be a positive multiple of 32, got 720"},
-                               std::tuple{81, 704, 1000, "width must be a positive multiple of 32"}}) {
+  for (auto [f, h, w, frag] :
+       {std::tuple{80, 480, 832, "frames must be 4n + 1"},
+        std::tuple{81, 720, 1280, "height must be a positive multiple of 32, got 720"},
+        std::tuple{81, 704, 1000, "width must be a positive multiple of 32"}}) {
     try {
       wan_latent_shape(c, f, h, w, 16);
       ADD_FAILURE() << frag;

@@ -11,8 +11,8 @@ namespace kino::gen {
 namespace {
 
 using kino::testing::TestDir;
-using testing::TestLayout;
 using testing::test_randn;
+using testing::TestLayout;
 
 struct Inputs {
   at::Tensor x, t, context;
@@ -20,8 +20,8 @@ struct Inputs {
 
 // B samples of a 3-frame 8x12 latent (72 tokens) and a 7-row prompt.
 Inputs make_inputs(const WanDitConfig& cfg, int64_t batch, uint64_t seed) {
-  return {test_randn({batch, cfg.in_dim, 3, 8, 12}, seed),
-          at::full({batch}, 937.0, at::kFloat), test_randn({batch, 7, cfg.text_dim}, seed + 1)};
+  return {test_randn({batch, cfg.in_dim, 3, 8, 12}, seed), at::full({batch}, 937.0, at::kFloat),
+          test_randn({batch, 7, cfg.text_dim}, seed + 1)};
 }
 
 at::Tensor run(const WanDit& dit, const Inputs& in) {
@@ -66,8 +66,8 @@ TEST_F(WanDitTest, EveryLayoutGivesTheSameOutput) {
   Inputs in = make_inputs(cfg_, 1, 3);
   at::Tensor ref = run(*load(), in);
   for (TestLayout layout : {TestLayout::official_shards, TestLayout::diffusers}) {
-    auto path = testing::write_wan_model(dir_ / ("l" + std::to_string(int(layout))), cfg_, 11,
-                                         layout);
+    auto path =
+        testing::write_wan_model(dir_ / ("l" + std::to_string(int(layout))), cfg_, 11, layout);
     WanDitOptions o;
     o.dtype = at::kFloat;
     EXPECT_TRUE(at::equal(ref, run(*wan_dit_load(path, o), in))) << int(layout);
@@ -121,8 +121,8 @@ TEST_F(WanDitTest, Bf16RunStaysCloseToFloat32) {
   const double scale = f32.abs().max().item<double>();
   EXPECT_LT(max_abs_diff(f32, bf16) / scale, 0.05);
 
-  auto half_path = testing::write_wan_model(dir_ / "fp16", cfg_, 11, TestLayout::official,
-                                            at::kHalf);
+  auto half_path =
+      testing::write_wan_model(dir_ / "fp16", cfg_, 11, TestLayout::official, at::kHalf);
   WanDitOptions o;
   o.dtype = at::kFloat;
   EXPECT_LT(max_abs_diff(f32, run(*wan_dit_load(half_path, o), in)) / scale, 0.01);

@@ -88,12 +88,18 @@ std::string diffusers_name(const std::string& official) {
       {"text_embedding.2.", "condition_embedder.text_embedder.linear_2."},
       {"head.head.", "proj_out."}};
   static const std::vector<std::pair<std::string, std::string>> block{
-      {"self_attn.q.", "attn1.to_q."},       {"self_attn.k.", "attn1.to_k."},
-      {"self_attn.v.", "attn1.to_v."},       {"self_attn.o.", "attn1.to_out.0."},
-      {"self_attn.norm_", "attn1.norm_"},    {"cross_attn.q.", "attn2.to_q."},
-      {"cross_attn.k.", "attn2.to_k."},      {"cross_attn.v.", "attn2.to_v."},
-      {"cross_attn.o.", "attn2.to_out.0."},  {"cross_attn.norm_", "attn2.norm_"},
-      {"norm3.", "norm2."},                  {"ffn.0.", "ffn.net.0.proj."},
+      {"self_attn.q.", "attn1.to_q."},
+      {"self_attn.k.", "attn1.to_k."},
+      {"self_attn.v.", "attn1.to_v."},
+      {"self_attn.o.", "attn1.to_out.0."},
+      {"self_attn.norm_", "attn1.norm_"},
+      {"cross_attn.q.", "attn2.to_q."},
+      {"cross_attn.k.", "attn2.to_k."},
+      {"cross_attn.v.", "attn2.to_v."},
+      {"cross_attn.o.", "attn2.to_out.0."},
+      {"cross_attn.norm_", "attn2.norm_"},
+      {"norm3.", "norm2."},
+      {"ffn.0.", "ffn.net.0.proj."},
       {"ffn.2.", "ffn.net.2."}};
   if (official == "head.modulation") return "scale_shift_table";
   for (const auto& [o, d] : top)
@@ -257,8 +263,12 @@ std::string varint(uint64_t n) {
   } while (n);
   return out;
 }
-std::string field_bytes(int f, const std::string& b) { return varint(uint64_t(f) << 3 | 2) + varint(b.size()) + b; }
-std::string field_int(int f, uint64_t v) { return varint(uint64_t(f) << 3) + varint(v); }
+std::string field_bytes(int f, const std::string& b) {
+  return varint(uint64_t(f) << 3 | 2) + varint(b.size()) + b;
+}
+std::string field_int(int f, uint64_t v) {
+  return varint(uint64_t(f) << 3) + varint(v);
+}
 std::string field_float(int f, float v) {
   std::string b(4, '\0');
   std::memcpy(b.data(), &v, 4);
@@ -283,8 +293,8 @@ std::string tiny_spm_model() {
     m += field_bytes(1, field_bytes(1, p.text) + field_float(2, p.score) + field_int(3, p.type));
   m += field_bytes(2, field_int(3, 1) + field_int(4, pieces.size()) + field_int(40, 3) +
                           field_int(41, 2) + field_int(42, 1) + field_int(43, 0));
-  m += field_bytes(3, field_bytes(1, "identity") + field_int(3, 1) + field_int(4, 1) +
-                          field_int(5, 1));
+  m += field_bytes(
+      3, field_bytes(1, "identity") + field_int(3, 1) + field_int(4, 1) + field_int(5, 1));
   return m;
 }
 

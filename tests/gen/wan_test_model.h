@@ -9,16 +9,16 @@
 #include <vector>
 
 #include "gen/umt5_config.h"
-#include "gen/wan_vae.h"
 #include "gen/wan_config.h"
+#include "gen/wan_vae.h"
 
 namespace kino::gen::testing {
 
 enum class TestLayout {
-  official,        // config.json (official keys) + diffusion_pytorch_model.safetensors
-  official_shards, // the same split over two shards with an index.json
-  comfy,           // one file, keys prefixed model.diffusion_model., no config.json
-  diffusers,       // model_index.json + transformer/{config.json, weights} with diffusers names
+  official,         // config.json (official keys) + diffusion_pytorch_model.safetensors
+  official_shards,  // the same split over two shards with an index.json
+  comfy,            // one file, keys prefixed model.diffusion_model., no config.json
+  diffusers,        // model_index.json + transformer/{config.json, weights} with diffusers names
 };
 
 // dim 64, 4 heads of 16, 2 layers, ffn 128, text 32, freq 32, in/out 4, text_len 24.

@@ -64,8 +64,8 @@ TEST(WanVaeTest, DecodesFramesWithProgressAndLatentStatistics) {
   at::Tensor one = vae->decode(z.narrow(2, 0, 1), wan21_latent_mean(), wan21_latent_std());
   EXPECT_LT((one.select(2, 0) - v.select(2, 0)).abs().max().item<double>(), 1e-5);
   o.dtype = at::kBFloat16;
-  at::Tensor bf = wan_vae_decoder_load(dir / "vae", o)->decode(z, wan21_latent_mean(),
-                                                                wan21_latent_std());
+  at::Tensor bf =
+      wan_vae_decoder_load(dir / "vae", o)->decode(z, wan21_latent_mean(), wan21_latent_std());
   EXPECT_LT((bf - v).abs().max().item<double>(), 0.1);
 
   CancelToken cancel;

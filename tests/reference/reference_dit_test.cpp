@@ -17,8 +17,8 @@ namespace {
 
 using kino::testing::TestDir;
 using testing::kino_models;
-using testing::TestLayout;
 using testing::test_randn;
+using testing::TestLayout;
 namespace fs = std::filesystem;
 
 // fp32 engine vs float64 reference.
@@ -29,11 +29,11 @@ double compare_with_reference(const fs::path& model, const fs::path& dir,
   const fs::path in = dir / "in.safetensors", out = dir / "out.safetensors",
                  ref = dir / "ref.safetensors";
   safetensors_write(in, inputs);
-  kino_models({"run", "dit", "--model", model.string(), "--in", in.string(), "--out",
-               out.string(), "--dtype", "f32"});
-  EXPECT_EQ(testing::run_reference_script("wan_dit_reference.py",
-                                          "--model " + model.string() + " --in " + in.string() +
-                                              " --out " + ref.string()),
+  kino_models({"run", "dit", "--model", model.string(), "--in", in.string(), "--out", out.string(),
+               "--dtype", "f32"});
+  EXPECT_EQ(testing::run_reference_script(
+                "wan_dit_reference.py",
+                "--model " + model.string() + " --in " + in.string() + " --out " + ref.string()),
             0);
   at::Tensor v = safetensors_read_all(out).at("v");
   at::Tensor r = safetensors_read_all(ref).at("v");
@@ -65,20 +65,18 @@ TEST_F(ReferenceDitTest, ScalarTimestep) {
 TEST_F(ReferenceDitTest, PerTokenTimestepsTi2vStyle) {
   at::Tensor t = at::full({1, 72}, 500, at::kLong);  // integer timesteps, as samplers pass them
   t.narrow(1, 0, 24).fill_(0);                       // latent frame 0 holds the clean image
-  double err = compare_with_reference(model_, dir_.path(),
-                                      {{"x", test_randn({1, 4, 3, 8, 12}, 3)},
-                                       {"t", t},
-                                       {"context", test_randn({1, 24, 32}, 4)}});
+  double err = compare_with_reference(
+      model_, dir_.path(),
+      {{"x", test_randn({1, 4, 3, 8, 12}, 3)}, {"t", t}, {"context", test_randn({1, 24, 32}, 4)}});
   EXPECT_LT(err, kMaxAbsError);
   std::printf("dit per-frame t: max abs error %.3g\n", err);
 }
 
 TEST_F(ReferenceDitTest, PerTokenTimestepsVaryingWithinFramesBatchOfTwo) {
   at::Tensor t = at::randint(0, 1000, {2, 2 * 3 * 5}, at::kLong);
-  double err = compare_with_reference(model_, dir_.path(),
-                                      {{"x", test_randn({2, 4, 2, 6, 10}, 5)},
-                                       {"t", t},
-                                       {"context", test_randn({2, 1, 32}, 6)}});
+  double err = compare_with_reference(
+      model_, dir_.path(),
+      {{"x", test_randn({2, 4, 2, 6, 10}, 5)}, {"t", t}, {"context", test_randn({2, 1, 32}, 6)}});
   EXPECT_LT(err, kMaxAbsError);
   std::printf("dit per-token t, B=2: max abs error %.3g\n", err);
 }
@@ -110,8 +108,8 @@ TEST_F(ReferenceDitTest, CliReportsBadInputsAsNamedErrors) {
     EXPECT_NE(std::string(e.what()).find("tensor 'context' is required"), std::string::npos)
         << e.what();
   }
-  EXPECT_THROW(kino_models({"run", "vae", "--model", model_.string(), "--in", in.string(),
-                            "--out", "o.safetensors"}),
+  EXPECT_THROW(kino_models({"run", "vae", "--model", model_.string(), "--in", in.string(), "--out",
+                            "o.safetensors"}),
                CLI::ValidationError);
 }
 

@@ -27,9 +27,9 @@ void compare(const std::string& sampler, int64_t steps, double shift, int64_t ve
                          {"steps", at::scalar_tensor(steps, at::kLong)},
                          {"shift", at::scalar_tensor(shift, at::kDouble)}});
   kino_models({"run", sampler, "--in", in.string(), "--out", out.string()});
-  ASSERT_EQ(testing::run_reference_script("flow_sampler_reference.py",
-                                          "--sampler " + sampler + " --in " + in.string() +
-                                              " --out " + ref.string()),
+  ASSERT_EQ(testing::run_reference_script(
+                "flow_sampler_reference.py",
+                "--sampler " + sampler + " --in " + in.string() + " --out " + ref.string()),
             0);
   auto a = safetensors_read_all(out), b = safetensors_read_all(ref);
   EXPECT_TRUE(at::equal(a.at("timesteps"), b.at("timesteps")))
@@ -41,15 +41,25 @@ void compare(const std::string& sampler, int64_t steps, double shift, int64_t ve
                          .max()
                          .item<double>();
   EXPECT_LT(err, kMaxAbsError);
-  std::printf("%s %lld steps shift %.1f: max abs error %.3g\n", sampler.c_str(),
-              (long long)steps, shift, err);
+  std::printf("%s %lld steps shift %.1f: max abs error %.3g\n", sampler.c_str(), (long long)steps,
+              shift, err);
 }
 
-TEST(ReferenceSamplerTest, EulerFullRun) { compare("euler", 8, 5.0, 8); }
-TEST(ReferenceSamplerTest, UniPcFullRun) { compare("unipc", 8, 5.0, 8); }
-TEST(ReferenceSamplerTest, UniPcFirstStepsAndOtherShift) { compare("unipc", 20, 3.0, 4); }
-TEST(ReferenceSamplerTest, UniPcTwoSteps) { compare("unipc", 2, 8.0, 2); }
-TEST(ReferenceSamplerTest, UniPcOneStep) { compare("unipc", 1, 5.0, 1); }
+TEST(ReferenceSamplerTest, EulerFullRun) {
+  compare("euler", 8, 5.0, 8);
+}
+TEST(ReferenceSamplerTest, UniPcFullRun) {
+  compare("unipc", 8, 5.0, 8);
+}
+TEST(ReferenceSamplerTest, UniPcFirstStepsAndOtherShift) {
+  compare("unipc", 20, 3.0, 4);
+}
+TEST(ReferenceSamplerTest, UniPcTwoSteps) {
+  compare("unipc", 2, 8.0, 2);
+}
+TEST(ReferenceSamplerTest, UniPcOneStep) {
+  compare("unipc", 1, 5.0, 1);
+}
 
 TEST(ReferenceSamplerTest, TooManyVelocitiesIsANamedError) {
   TestDir dir("reference_sampler_bad");
@@ -63,8 +73,9 @@ TEST(ReferenceSamplerTest, TooManyVelocitiesIsANamedError) {
     ADD_FAILURE() << "no error";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::bad_request);
-    EXPECT_NE(std::string(e.what()).find("v must be [K, 2, 2] with 1 <= K <= steps 3, got [4, 2, 2]"),
-              std::string::npos)
+    EXPECT_NE(
+        std::string(e.what()).find("v must be [K, 2, 2] with 1 <= K <= steps 3, got [4, 2, 2]"),
+        std::string::npos)
         << e.what();
   }
 }

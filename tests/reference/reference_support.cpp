@@ -16,8 +16,8 @@ void kino_models(const std::vector<std::string>& args) {
 }
 
 int run_reference_script(const std::string& script, const std::string& args) {
-  return kino::testing::run_command(std::string(KINO_REFERENCE_PYTHON) + " " +
-                                    KINO_REFERENCE_DIR + "/" + script + " " + args);
+  return kino::testing::run_command(std::string(KINO_REFERENCE_PYTHON) + " " + KINO_REFERENCE_DIR +
+                                    "/" + script + " " + args);
 }
 
 }  // namespace kino::gen::testing

@@ -31,9 +31,9 @@ TEST(ReferenceUmt5Test, EncoderWithPaddingAndLongRelativeDistances) {
   safetensors_write(in, {{"ids", ids}, {"mask", mask}});
   kino_models({"run", "text_encoder", "--model", (dir / "te").string(), "--in", in.string(),
                "--out", out.string()});
-  ASSERT_EQ(testing::run_reference_script("umt5_reference.py", "--model " + model.string() +
-                                                                   " --in " + in.string() +
-                                                                   " --out " + ref.string()),
+  ASSERT_EQ(testing::run_reference_script(
+                "umt5_reference.py",
+                "--model " + model.string() + " --in " + in.string() + " --out " + ref.string()),
             0);
   at::Tensor a = safetensors_read_all(out).at("context");
   at::Tensor b = safetensors_read_all(ref).at("context");

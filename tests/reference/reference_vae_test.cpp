@@ -22,11 +22,11 @@ TEST(ReferenceVaeTest, ChunkedDecodeEqualsTheWholeSequence) {
   const auto in = dir / "in.safetensors", out = dir / "out.safetensors",
              ref = dir / "ref.safetensors";
   safetensors_write(in, {{"z", testing::test_randn({1, 4, 3, 3, 4}, 3) * 2.0}});
-  kino_models({"run", "vae_decode", "--model", (dir / "vae").string(), "--in", in.string(),
-               "--out", out.string()});
-  ASSERT_EQ(testing::run_reference_script("wan_vae_reference.py", "--model " + model.string() +
-                                                                      " --in " + in.string() +
-                                                                      " --out " + ref.string()),
+  kino_models({"run", "vae_decode", "--model", (dir / "vae").string(), "--in", in.string(), "--out",
+               out.string()});
+  ASSERT_EQ(testing::run_reference_script(
+                "wan_vae_reference.py",
+                "--model " + model.string() + " --in " + in.string() + " --out " + ref.string()),
             0);
   at::Tensor a = safetensors_read_all(out).at("video");
   at::Tensor b = safetensors_read_all(ref).at("video");
