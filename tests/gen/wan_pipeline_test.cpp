@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "core/error.h"
+#include "gen/model_folder.h"
 #include "support/test_dir.h"
 #include "wan_test_model.h"
 
@@ -64,6 +65,18 @@ TEST(WanPipelineTest, TextToVideoProducesReproducibleFrames) {
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::cancelled);
   }
+}
+
+TEST(WanPipelineTest, InspectReportsEveryComponent) {
+  TestDir dir("wan_pipeline_inspect");
+  const std::string r = model_folder_report(write_tiny_folder(dir));
+  for (const char* frag :
+       {"architecture: Wan t2v dim 64, 4 heads x 16, 2 layers, ffn 128, in 16, out 16",
+        "vae: vae.safetensors", "architecture: Wan2.1 VAE z 16, base dim 4 (decoder)",
+        "text encoder: umt5.safetensors",
+        "architecture: umT5 d_model 32, 4 heads x 8, 2 layers, ffn 48, vocab 97",
+        "tokenizer: spiece.model", "missing: nothing"})
+    EXPECT_NE(r.find(frag), std::string::npos) << frag << "\n" << r;
 }
 
 TEST(WanPipelineTest, IncompleteFoldersAreNamedErrors) {
