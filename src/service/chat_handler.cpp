@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <chrono>
 #include <deque>
+#include <functional>
 
+#include "agent/agent.h"
 #include "core/clock.h"
 #include "core/error.h"
 #include "core/id.h"
@@ -65,9 +67,9 @@ class RoutingTurn final : public ChatTurn {
  public:
   RoutingTurn(Studio& studio, ChatRequest request) : studio_(studio), req_(std::move(request)) {}
 
-  void text(const std::string& t, bool final_event) {
+  void text(const std::string& t, bool final_event, const Json& delta = Json::object()) {
     queue_.push_back(
-        adk_event(req_.invocation_id, Json::array({Json{{"text", t}}}), false, final_event));
+        adk_event(req_.invocation_id, Json::array({Json{{"text", t}}}), false, final_event, delta));
   }
   // A call and its responses share an id ("adk-<hex>"), as ADK pairs them.
   void function_call(const std::string& name, const Json& args) {
@@ -81,7 +83,13 @@ class RoutingTurn final : public ChatTurn {
     queue_.push_back(adk_event(req_.invocation_id, Json::array({Json{{"functionResponse", res}}}),
                                false, false));
   }
-  void follow(const std::string& render_ref) { following_ = render_ref; }
+  // Streams the render's progress until it is final; `phrase` words the outcome (the
+  // built-in sentences when empty).
+  void follow(const std::string& render_ref,
+              std::function<std::string(const Json& view)> phrase = nullptr) {
+    following_ = render_ref;
+    phrase_ = std::move(phrase);
+  }
 
   ChatPoll poll(Json* out) override {
     if (queue_.empty() && !following_.empty()) check_job();
@@ -111,7 +119,11 @@ class RoutingTurn final : public ChatTurn {
     }
     const std::string status = view.value("status", "");
     const double progress = view.value("progress", 0.0);
-    if (status == "completed") {
+    if ((status == "completed" || status == "failed") && phrase_) {
+      following_.clear();
+      function_response("export_video", view);
+      text(phrase_(view), true);
+    } else if (status == "completed") {
       following_.clear();
       function_response("export_video", view);
       const Json& o = view["output"];
@@ -136,6 +148,7 @@ class RoutingTurn final : public ChatTurn {
   std::deque<Json> queue_;
   std::string call_id_;
   std::string following_;
+  std::function<std::string(const Json&)> phrase_;
   std::string last_status_;
   double last_progress_ = 0;
   std::chrono::steady_clock::time_point last_check_{};
@@ -216,10 +229,126 @@ class RoutingChatHandler final : public ChatHandler {
   Studio& studio_;
 };
 
+// The agent module's turn (agent::agent_turn) with the service steps run here: export,
+// credits, undo and generate (which needs a model none of which is installed).
+class AgentChatHandler final : public ChatHandler {
+ public:
+  explicit AgentChatHandler(Studio& studio) : studio_(studio) {}
+
+  std::unique_ptr<ChatTurn> start(const ChatRequest& request) override {
+    auto turn = std::make_unique<RoutingTurn>(studio_, request);
+    Caller caller{request.account_id, "", request.base_url};
+    const std::string& sid = request.session.id;
+    agent::TurnInput input;
+    input.message = request.text;
+    input.session_language = request.session.language;
+    auto latest = studio_.store().draft_latest(sid);
+    input.draft = timeline::draft_from_json(latest ? latest->draft : Json::object());
+    for (const auto& m : studio_.store().media_list(sid, std::nullopt)) {
+      auto kind = agent::media_kind_parse(m.kind);
+      if (!kind || m.origin == store::MediaOrigin::render) continue;
+      input.library.push_back({m.id, *kind, m.name, m.duration_ms, m.width, m.height});
+    }
+    agent::Turn t = agent::agent_turn(input);
+    const agent::Language lang = t.language;
+    Json delta = Json::object();
+    std::string reply = t.reply;
+    if (t.draft_changed) {
+      try {
+        Json saved = studio_.draft_save(caller, sid, timeline::draft_to_json(t.draft),
+                                        request.text.substr(0, 200));
+        delta["draft_version"] = saved["version"];
+      } catch (const Error& e) {
+        reply = agent::reply_text(lang, agent::ReplyKey::edit_rejected, {{"error", e.what()}});
+      }
+    }
+    auto add = [&](const std::string& sentence) {
+      if (!reply.empty() && lang != agent::Language::zh) reply += ' ';
+      reply += sentence;
+    };
+    std::string follow_ref;
+    for (const auto& step : t.steps) {
+      Json step_json = step.to_json();
+      turn->function_call(std::string(step.action.name()), step.action.to_json());
+      if (step.status != agent::StepStatus::service) {
+        turn->function_response(std::string(step.action.name()), step_json);
+        continue;
+      }
+      switch (step.action.kind()) {
+        case agent::ActionKind::credits: {
+          Json b = studio_.credits_balance(caller);
+          turn->function_response("credits", b);
+          add(agent::reply_text(lang, agent::ReplyKey::credits,
+                                {{"available", b["available"].dump()},
+                                 {"frozen", b["frozen"].dump()},
+                                 {"total", b["total"].dump()}}));
+          break;
+        }
+        case agent::ActionKind::undo: {
+          auto undone = studio_.store().draft_undo(sid);
+          turn->function_response("undo", Json{{"undone", bool(undone)}});
+          if (!undone) {
+            add(agent::reply_text(lang, agent::ReplyKey::nothing_to_undo));
+            break;
+          }
+          delta["draft_version"] = undone->version;
+          add(agent::reply_text(lang, agent::ReplyKey::undone));
+          try {
+            add(agent::reply_summary(lang, timeline::draft_from_json(undone->draft)));
+          } catch (const Error&) {
+          }
+          break;
+        }
+        case agent::ActionKind::export_video: {
+          Json body{{"id", "chat_" + request.invocation_id},
+                    {"sessionId", sid},
+                    {"output", {{"format", "mp4"}, {"quality", "high"}}}};
+          try {
+            Json view = studio_.render_submit(caller, body, request.skill);
+            turn->function_response("export", view);
+            add(agent::reply_text(lang, agent::ReplyKey::export_started));
+            follow_ref = view.value("id", "");
+          } catch (const Error& e) {
+            turn->function_response("export", Json{{"error", e.what()}, {"code", int(e.code())}});
+            add(agent::reply_text(lang, agent::ReplyKey::export_failed, {{"error", e.what()}}));
+          }
+          break;
+        }
+        default:  // generate: the engine plugs in here when a model is installed
+          turn->function_response(std::string(step.action.name()),
+                                  Json{{"error", "no model installed"}});
+          add(agent::reply_text(lang, agent::ReplyKey::no_model));
+          break;
+      }
+    }
+    if (reply.empty()) reply = agent::reply_text(lang, agent::ReplyKey::help);
+    turn->text(reply, follow_ref.empty(), delta);
+    if (!follow_ref.empty()) {
+      turn->follow(follow_ref, [lang](const Json& view) {
+        if (view.value("status", "") == "completed")
+          return agent::reply_text(
+              lang, agent::ReplyKey::export_ready,
+              {{"url", view["output"].value("url", "")},
+               {"size", std::to_string(view["output"].value("size", int64_t(0)))}});
+        return agent::reply_text(lang, agent::ReplyKey::export_failed,
+                                 {{"error", view.value("error", "")}});
+      });
+    }
+    return turn;
+  }
+
+ private:
+  Studio& studio_;
+};
+
 }  // namespace
 
 std::unique_ptr<ChatHandler> routing_chat_handler(Studio& studio) {
   return std::make_unique<RoutingChatHandler>(studio);
+}
+
+std::unique_ptr<ChatHandler> agent_chat_handler(Studio& studio) {
+  return std::make_unique<AgentChatHandler>(studio);
 }
 
 }  // namespace kino::service

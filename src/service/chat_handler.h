@@ -59,4 +59,11 @@ Json adk_event(const std::string& invocation_id, const Json& parts, bool partial
 // model: the reply says none is installed (never a fake video).
 std::unique_ptr<ChatHandler> routing_chat_handler(Studio& studio);
 
+// The default: the agent module parses the message (English and Chinese) and edits the
+// draft (a new version per edit); export, credits and undo run here; generation answers
+// that no model is installed. Events: a functionCall and functionResponse per action,
+// then the reply text (stateDelta.draft_version when the draft changed); an export
+// streams its progress and ends with the download link.
+std::unique_ptr<ChatHandler> agent_chat_handler(Studio& studio);
+
 }  // namespace kino::service

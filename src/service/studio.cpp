@@ -117,7 +117,7 @@ Studio::Studio(ServiceConfig config)
       secret_(load_or_create_secret(config_.data_dir / "server_secret")),
       token_limiter_(config_.token_rate),
       ip_limiter_(config_.ip_rate),
-      chat_(routing_chat_handler(*this)) {
+      chat_(agent_chat_handler(*this)) {
   blobs_.clear_temp();
   int64_t requeued = store_->job_requeue_running();
   if (requeued > 0) log_info("re-queued " + std::to_string(requeued) + " interrupted job(s)");

@@ -42,7 +42,7 @@ TEST_F(ApiSseTest, CreditsReplyIsAnAdkEventStream) {
   }
   const Json& call = r.events[0]["content"]["parts"][0]["functionCall"];
   const Json& response = r.events[1]["content"]["parts"][0]["functionResponse"];
-  EXPECT_EQ(call["name"], "get_credits");
+  EXPECT_EQ(call["name"], "credits");
   EXPECT_EQ(response["id"], call["id"]);
   EXPECT_EQ(response["response"]["available"], 100);
   EXPECT_TRUE(r.events.back()["turnComplete"].get<bool>());
@@ -50,6 +50,7 @@ TEST_F(ApiSseTest, CreditsReplyIsAnAdkEventStream) {
 }
 
 TEST_F(ApiSseTest, RoutingTableInEnglishAndChinese) {
+  studio->set_chat_handler(service::routing_chat_handler(*studio));
   const std::string token = new_token();
   const std::string en = new_session(token, "en");
   const std::string zh = new_session(token, "zh");
@@ -72,6 +73,58 @@ TEST_F(ApiSseTest, RoutingTableInEnglishAndChinese) {
   EXPECT_NE(
       all_text(client->sse("/run_sse", message(en, "export"), auth(token))).find("Cannot export"),
       std::string::npos);
+}
+
+TEST_F(ApiSseTest, AgentEditsTheDraftThenExports) {
+  const std::string token = new_token();
+  const std::string sid = new_session(token);
+  upload(token, sid, test_media().video, "city.mp4");
+  upload(token, sid, test_media().audio, "lofi.wav");
+  auto say = [&](const std::string& text) {
+    SseResult r = client->sse("/run_sse", message(sid, text), auth(token));
+    EXPECT_EQ(r.status, 200);
+    EXPECT_TRUE(!r.events.empty() && r.events.back()["turnComplete"].get<bool>()) << text;
+    return all_text(r);
+  };
+  say("add city.mp4 to the timeline");
+  say("add a title 'Urban Dreams' for the first 3 seconds");
+  say("add the music at 35%");
+  std::string shown = say("show tracks");
+  EXPECT_NE(shown.find("Urban Dreams"), std::string::npos) << shown;
+
+  Json st = client->get("/api/state/nemo_agent/me/" + sid + "/latest", auth(token)).json()["data"];
+  const Json& draft = st["state"]["draft"];
+  bool title = false, music = false, clip = false;
+  for (const auto& t : draft["t"]) {
+    for (const auto& sg : t["sg"]) {
+      if (t["tt"] == 7 && sg.value("text", "") == "Urban Dreams") {
+        title = true;
+        EXPECT_EQ(sg.value("start", 0), 0);
+        EXPECT_EQ(sg["d"], 3000);
+      }
+      if (t["tt"] == 1) {
+        music = true;
+        EXPECT_DOUBLE_EQ(sg.value("volume", 1.0), 0.35);
+      }
+      if (t["tt"] == 0) clip = true;
+    }
+  }
+  EXPECT_TRUE(title && music && clip) << draft.dump();
+  const int64_t version = st["version"];
+
+  // Undo takes the music away again: a new version equal to the one before it.
+  say("undo");
+  Json after = client->get("/api/state/nemo_agent/me/" + sid + "/latest", auth(token)).json();
+  EXPECT_EQ(after["data"]["version"], version + 1);
+  for (const auto& t : after["data"]["state"]["draft"]["t"]) EXPECT_NE(t["tt"], 1);
+
+  std::string gen = say("generate a 5 second clip of a fox running through snow");
+  EXPECT_FALSE(gen.empty());
+  EXPECT_EQ(client->get("/api/credits/balance/simple", auth(token)).json()["data"]["available"],
+            100);  // nothing was charged for a generation that cannot run
+
+  std::string exported = say("export");
+  EXPECT_NE(exported.find("/api/files/renders/"), std::string::npos) << exported;
 }
 
 TEST_F(ApiSseTest, ChatExportStreamsProgressAndHeartbeatsAndSurvivesADisconnect) {
