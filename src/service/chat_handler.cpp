@@ -63,9 +63,9 @@ std::string timeline_summary(const timeline::Draft& d, bool zh) {
 
 // A turn whose events are known up front, optionally followed by a render job's
 // progress until it finishes.
-class RoutingTurn final : public ChatTurn {
+class QueuedTurn final : public ChatTurn {
  public:
-  RoutingTurn(Studio& studio, ChatRequest request) : studio_(studio), req_(std::move(request)) {}
+  QueuedTurn(Studio& studio, ChatRequest request) : studio_(studio), req_(std::move(request)) {}
 
   void text(const std::string& t, bool final_event, const Json& delta = Json::object()) {
     queue_.push_back(
@@ -159,7 +159,7 @@ class RoutingChatHandler final : public ChatHandler {
   explicit RoutingChatHandler(Studio& studio) : studio_(studio) {}
 
   std::unique_ptr<ChatTurn> start(const ChatRequest& request) override {
-    auto turn = std::make_unique<RoutingTurn>(studio_, request);
+    auto turn = std::make_unique<QueuedTurn>(studio_, request);
     const bool zh = request.session.language.rfind("zh", 0) == 0;
     Caller caller{request.account_id, "", request.base_url};
     switch (route(request.text)) {
@@ -236,7 +236,7 @@ class AgentChatHandler final : public ChatHandler {
   explicit AgentChatHandler(Studio& studio) : studio_(studio) {}
 
   std::unique_ptr<ChatTurn> start(const ChatRequest& request) override {
-    auto turn = std::make_unique<RoutingTurn>(studio_, request);
+    auto turn = std::make_unique<QueuedTurn>(studio_, request);
     Caller caller{request.account_id, "", request.base_url};
     const std::string& sid = request.session.id;
     agent::TurnInput input;
