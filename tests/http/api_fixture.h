@@ -23,10 +23,10 @@ struct TestMedia {
 
 // Made on first use in a folder that lives for the whole test binary.
 inline const TestMedia& test_media() {
-  static TestDir* dir = new TestDir("api-media");
+  static TestDir dir("api-media");  // removed at exit
   static TestMedia media = [] {
-    TestMedia m{(*dir / "still.png").string(), (*dir / "clip.mp4").string(),
-                (*dir / "tone.wav").string()};
+    TestMedia m{(dir / "still.png").string(), (dir / "clip.mp4").string(),
+                (dir / "tone.wav").string()};
     media::write_test_image(m.image, 320, 240);
     media::TestClipParams p;
     p.width = 320;
