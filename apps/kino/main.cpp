@@ -4,6 +4,9 @@
 
 #include "commands.h"
 #include "core/error.h"
+#if KINO_WITH_TORCH
+#include "models_command.h"
+#endif
 #include "serve_command.h"
 
 int main(int argc, char** argv) {
@@ -18,6 +21,9 @@ int main(int argc, char** argv) {
   kino::cli::add_demo_command(app);
   kino::cli::add_serve_command(app);
   kino::cli::add_admin_command(app);
+#if KINO_WITH_TORCH
+  kino::cli::add_models_command(app);
+#endif
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
