@@ -5,7 +5,7 @@ JOBS    ?= $(shell nproc)
 CMAKE_FLAGS ?=
 KINO    := $(BUILD)/apps/kino/kino
 
-.PHONY: all deps configure build run test test-asan bench clean
+.PHONY: all deps configure build run demo test test-asan bench clean
 
 all: build
 
@@ -20,8 +20,12 @@ configure: $(BUILD)/CMakeCache.txt
 build: deps configure
 	cmake --build $(BUILD) -j $(JOBS)
 
-# The main job: until the studio server lands, render the demo timeline.
+# The main job: the studio server on http://127.0.0.1:8080 with its data in ./kino-data.
 run: build
+	$(KINO) serve --host 127.0.0.1 --port 8080 --data kino-data
+
+# Renders a demo timeline made from generated media and prints where the MP4 is.
+demo: build
 	$(KINO) demo --out $(BUILD)/demo
 
 test: build

@@ -364,6 +364,9 @@ class Editor {
     Segment s;
     s.source = item->id;
     s.name = item->name;
+    // Blur-pad: the clip stays whole and the frame has no black bars whatever aspect
+    // the timeline is switched to later ("make it vertical").
+    s.fit = timeline::FitMode::blur_pad;
     s.duration_ms = p.duration_ms                                              ? *p.duration_ms
                     : item->kind == MediaKind::image || item->duration_ms <= 0 ? def_.image_ms
                                                                                : item->duration_ms;

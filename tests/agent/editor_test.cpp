@@ -165,6 +165,15 @@ TEST(Editor, TheFirstImageSetsTheCanvasOfAnEmptyDraft) {
   EXPECT_EQ(draft_summary(r.draft), "Timeline (1 track): 1. Video: pic.jpg (0-4s)");
 }
 
+TEST(Editor, ClipsFillAnyAspectWithoutBars) {
+  timeline::Draft d = three_clips();
+  EditResult r = edit(d, "make it vertical");
+  ASSERT_TRUE(r.ok) << r.reply;
+  for (const auto& t : r.draft.tracks)
+    if (t.type == timeline::TrackType::video)
+      for (const auto& s : t.segments) EXPECT_EQ(s.fit, timeline::FitMode::blur_pad) << s.name;
+}
+
 TEST(Editor, CaptionsDefaultToTheVideoLengthAtTheBottom) {
   EditResult r = edit(three_clips(), "add a caption 'Enjoy'");
   ASSERT_TRUE(r.ok) << r.reply;
