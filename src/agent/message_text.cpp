@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <optional>
 
+#include "core/utf8.h"
+
 namespace kino::agent {
 
 namespace {
@@ -41,23 +43,6 @@ std::vector<CodePoint> decode(std::string_view s) {
   return out;
 }
 
-void encode(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += char(cp);
-  } else if (cp < 0x800) {
-    out += char(0xC0 | (cp >> 6));
-    out += char(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += char(0xE0 | (cp >> 12));
-    out += char(0x80 | ((cp >> 6) & 0x3F));
-    out += char(0x80 | (cp & 0x3F));
-  } else {
-    out += char(0xF0 | (cp >> 18));
-    out += char(0x80 | ((cp >> 12) & 0x3F));
-    out += char(0x80 | ((cp >> 6) & 0x3F));
-    out += char(0x80 | (cp & 0x3F));
-  }
-}
 
 std::optional<int> cn_digit(uint32_t cp) {
   switch (cp) {
@@ -179,7 +164,7 @@ MessageText::MessageText(std::string_view original) : original_(original) {
     if (cps[i].cp == 0xFFFD && cps[i].length == 1)
       norm_ += '?';
     else
-      encode(norm_, f ? *f : cps[i].cp);
+      utf8_append(norm_, f ? *f : cps[i].cp);
     for (size_t k = before; k < norm_.size(); ++k) map_.push_back(cps[i].offset);
     ++i;
   }

@@ -8,3 +8,4 @@
 #include "core/log.h"
 #include "core/progress.h"
 #include "core/rational.h"
+#include "core/utf8.h"

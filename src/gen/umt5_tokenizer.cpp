@@ -5,31 +5,13 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/utf8.h"
 #include "gen/model_folder.h"
 #include "gen/safetensors_file.h"
 #include "gen/spm_library.h"
 
 namespace kino::gen {
 namespace {
-
-void append_utf8(std::string& out, uint32_t cp) {
-  if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) cp = 0xFFFD;
-  if (cp < 0x80) {
-    out += char(cp);
-  } else if (cp < 0x800) {
-    out += char(0xC0 | (cp >> 6));
-    out += char(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += char(0xE0 | (cp >> 12));
-    out += char(0x80 | ((cp >> 6) & 0x3F));
-    out += char(0x80 | (cp & 0x3F));
-  } else {
-    out += char(0xF0 | (cp >> 18));
-    out += char(0x80 | ((cp >> 12) & 0x3F));
-    out += char(0x80 | ((cp >> 6) & 0x3F));
-    out += char(0x80 | (cp & 0x3F));
-  }
-}
 
 // The common named entities and all numeric ones; anything else stays as written.
 std::string html_unescape(std::string_view s) {
@@ -48,13 +30,13 @@ std::string html_unescape(std::string_view s) {
           char* end = nullptr;
           unsigned long cp = digits.empty() ? 0 : std::strtoul(digits.c_str(), &end, hex ? 16 : 10);
           if (!digits.empty() && end && *end == '\0') {
-            append_utf8(out, uint32_t(std::min<unsigned long>(cp, 0x110000)));
+            utf8_append(out, uint32_t(std::min<unsigned long>(cp, 0x110000)));
             done = true;
           }
         } else {
           for (const auto& [name, cp] : kNamed)
             if (ent == name) {
-              append_utf8(out, cp);
+              utf8_append(out, cp);
               done = true;
             }
         }

@@ -67,3 +67,13 @@ TEST(Id, PrefixedHexAndSafe) {
 }
 
 }  // namespace kino
+
+namespace kino {
+
+TEST(Utf8, AppendsAndReplacesInvalidCodePoints) {
+  std::string s;
+  for (uint32_t cp : {0x41u, 0xE9u, 0x57CEu, 0x1F600u, 0xD800u, 0x110000u}) utf8_append(s, cp);
+  EXPECT_EQ(s, "A\xC3\xA9\xE5\x9F\x8E\xF0\x9F\x98\x80\xEF\xBF\xBD\xEF\xBF\xBD");
+}
+
+}  // namespace kino
