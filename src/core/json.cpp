@@ -6,17 +6,40 @@
 
 namespace kino {
 
+namespace {
+
+// Where text first nests deeper than kJsonMaxDepth; npos if nowhere. Checked before
+// parsing, because deeply nested values overflow the stack when they are later copied,
+// printed or destroyed.
+size_t too_deep_at(std::string_view text) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      if (++depth > kJsonMaxDepth) return i;
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
+  return std::string_view::npos;
+}
+
+}  // namespace
+
 Json json_parse(std::string_view text, std::string_view what) {
-  // Deeply nested input would overflow the stack when the value is later copied,
-  // printed or destroyed; refuse it while parsing.
-  auto depth_guard = [&](int depth, Json::parse_event_t, Json&) {
-    if (depth > kJsonMaxDepth)
-      fail_bad_request(std::string(what) + " nests deeper than " + std::to_string(kJsonMaxDepth) +
-                       " levels");
-    return true;
-  };
+  if (size_t at = too_deep_at(text); at != std::string_view::npos)
+    fail_bad_request(std::string(what) + " must nest at most " + std::to_string(kJsonMaxDepth) +
+                     " levels deep, got deeper at byte " + std::to_string(at));
   try {
-    return Json::parse(text.begin(), text.end(), depth_guard);
+    return Json::parse(text.begin(), text.end());
   } catch (const Json::parse_error& e) {
     fail_bad_request("malformed JSON in " + std::string(what) + " at byte " +
                      std::to_string(e.byte) + ": the text is not valid JSON");

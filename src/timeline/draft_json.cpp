@@ -12,9 +12,9 @@ namespace {
 
 using Keys = std::initializer_list<std::string_view>;
 
-// Nesting limit for draft JSON: a draft itself nests 6 levels; the rest is room for `m`.
-// Deeper values would make copying and printing them recurse without bound.
-constexpr int kMaxDepth = 64;
+// Nesting limit for `m` objects built in memory (text is limited by json_parse already):
+// a draft itself nests 6 levels; the rest is room for `m`.
+constexpr int kMaxDepth = kJsonMaxDepth;
 
 // True when `j` nests no deeper than `levels` (recursion bounded by `levels`).
 bool depth_within(const Json& j, int levels) {
@@ -23,28 +23,6 @@ bool depth_within(const Json& j, int levels) {
   for (const auto& item : j)
     if (!depth_within(item, levels - 1)) return false;
   return true;
-}
-
-// Where text first nests deeper than kMaxDepth (checked before parsing); npos if nowhere.
-size_t too_deep_at(std::string_view text) {
-  int depth = 0;
-  bool in_string = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (in_string) {
-      if (c == '\\')
-        ++i;
-      else if (c == '"')
-        in_string = false;
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
-      if (++depth > kMaxDepth) return i;
-    } else if (c == '}' || c == ']') {
-      --depth;
-    }
-  }
-  return std::string_view::npos;
 }
 
 // The root's path is "" so that its fields read "canvas.w", "t[0]"; messages about the
@@ -390,9 +368,6 @@ Draft draft_from_json(const Json& json) {
 }
 
 Draft draft_parse(std::string_view text) {
-  if (size_t at = too_deep_at(text); at != std::string_view::npos)
-    fail_bad_request("draft must nest at most " + std::to_string(kMaxDepth) +
-                     " levels deep, got deeper at byte " + std::to_string(at));
   return draft_from_json(json_parse(text, "draft"));
 }
 
