@@ -85,6 +85,9 @@ struct Job {
   Json result = Json::object();
   std::string error;  // words, for failed jobs
   std::string callback_url;
+  // Credits the job holds frozen: job_submit freezes them with the insert, job_finish
+  // settles them (completed) or releases them (failed, cancelled). 0 for free jobs.
+  int64_t credits = 0;
   int attempts = 0;  // times a worker picked it up
   int64_t created_ms = 0;
   int64_t updated_ms = 0;

@@ -51,6 +51,10 @@ CREATE TABLE usage (
   count INTEGER NOT NULL, last_ms INTEGER NOT NULL,
   PRIMARY KEY (account_id, source, version, platform));
 )sql",
+    R"sql(
+ALTER TABLE jobs ADD COLUMN credits INTEGER NOT NULL DEFAULT 0 CHECK (credits >= 0);
+CREATE INDEX jobs_session ON jobs(session_id, kind, created_ms);
+)sql",
 };
 
 [[noreturn]] void fail_sqlite(sqlite3* db, const std::string& what) {
@@ -122,7 +126,7 @@ class Query {
 
 constexpr const char* kJobColumns =
     "id, client_ref, account_id, session_id, kind, state, progress, params, result, error, "
-    "callback_url, attempts, created_ms, updated_ms";
+    "callback_url, attempts, created_ms, updated_ms, credits";
 
 Job read_job(const Query& q) {
   Job j;
@@ -140,6 +144,7 @@ Job read_job(const Query& q) {
   j.attempts = int(q.integer(11));
   j.created_ms = q.integer(12);
   j.updated_ms = q.integer(13);
+  j.credits = q.integer(14);
   return j;
 }
 
@@ -322,12 +327,18 @@ class SqliteStore final : public Store {
     j.progress = 0;
     j.attempts = 0;
     j.created_ms = j.updated_ms = now_unix_ms();
+    if (j.credits < 0)
+      fail_bad_request("job credits must be >= 0, got " + std::to_string(j.credits));
     query(std::string("INSERT INTO jobs (") + kJobColumns +
-          ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+          ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
         .bind_all(j.id, j.client_ref, j.account_id, j.session_id, j.kind,
                   std::string(job_state_name(j.state)), j.progress, j.params.dump(),
-                  j.result.dump(), j.error, j.callback_url, j.attempts, j.created_ms, j.updated_ms)
+                  j.result.dump(), j.error, j.callback_url, j.attempts, j.created_ms, j.updated_ms,
+                  j.credits)
         .run();
+    if (j.credits > 0)
+      ledger_append_locked({0, j.account_id, LedgerKind::freeze, j.credits, j.id,
+                            j.kind + " " + j.client_ref, 0});
     tx.commit();
     if (created) *created = true;
     return j;
@@ -366,16 +377,45 @@ class SqliteStore final : public Store {
         .run();
   }
 
-  void job_finish(const std::string& id, JobState state, const Json& result,
+  bool job_finish(const std::string& id, JobState state, const Json& result,
                   const std::string& error) override {
     std::lock_guard lock(mutex_);
+    if (!job_state_final(state))
+      fail_bad_request("job_finish needs a final state, got " +
+                       std::string(job_state_name(state)));
+    Transaction tx(*this);
+    std::string account;
+    {
+      auto q = query("SELECT state, account_id FROM jobs WHERE id = ?");
+      q.bind(id);
+      if (!q.step()) fail(ErrorCode::not_found, "job " + id + " does not exist");
+      if (job_state_final(job_state_parse(q.text(0)).value_or(JobState::failed))) return false;
+      account = q.text(1);
+    }
     query(
         "UPDATE jobs SET state = ?, result = ?, error = ?, updated_ms = ?, "
         "progress = CASE WHEN ? = 'completed' THEN 1.0 ELSE progress END WHERE id = ?")
         .bind_all(std::string(job_state_name(state)), result.dump(), error, now_unix_ms(),
                   std::string(job_state_name(state)), id)
         .run();
-    if (sqlite3_changes(db_) == 0) fail(ErrorCode::not_found, "job " + id + " does not exist");
+    if (int64_t held = held_locked(id, account); held > 0) {
+      const LedgerKind kind =
+          state == JobState::completed ? LedgerKind::settle : LedgerKind::release;
+      ledger_append_locked(
+          {0, account, kind, held, id, "job " + std::string(job_state_name(state)), 0});
+    }
+    tx.commit();
+    return true;
+  }
+
+  std::vector<Job> job_list(const std::string& session_id, const std::string& kind) override {
+    std::lock_guard lock(mutex_);
+    auto q = query(std::string("SELECT ") + kJobColumns +
+                   " FROM jobs WHERE session_id = ? AND kind = ? ORDER BY created_ms, rowid");
+    q.bind_all(session_id, kind);
+    std::vector<Job> out;
+    while (q.step()) out.push_back(read_job(q));
+    return out;
   }
 
   int64_t job_requeue_running() override {
@@ -396,37 +436,8 @@ class SqliteStore final : public Store {
 
   LedgerEntry ledger_append(const LedgerEntry& entry) override {
     std::lock_guard lock(mutex_);
-    if (entry.amount <= 0)
-      fail_bad_request("ledger amount must be > 0, got " + std::to_string(entry.amount));
     Transaction tx(*this);
-    if (entry.kind == LedgerKind::freeze) {
-      CreditBalance b = balance_locked(entry.account_id);
-      if (b.available < entry.amount)
-        fail(ErrorCode::no_credits, "not enough credits: " + std::to_string(entry.amount) +
-                                        " needed, " + std::to_string(b.available) +
-                                        " available; an admin can add more with `kino admin "
-                                        "credits grant`");
-    } else if (entry.kind == LedgerKind::settle || entry.kind == LedgerKind::release) {
-      auto q = query(
-          "SELECT COALESCE(SUM(CASE kind WHEN 'freeze' THEN amount ELSE -amount END), 0) "
-          "FROM ledger WHERE job_id = ? AND account_id = ? AND kind != 'grant'");
-      q.bind_all(entry.job_id, entry.account_id);
-      q.step();
-      int64_t held = q.integer(0);
-      if (entry.job_id.empty() || held < entry.amount)
-        fail_bad_request("ledger " + std::string(ledger_kind_name(entry.kind)) + " of " +
-                         std::to_string(entry.amount) + " for job \"" + entry.job_id +
-                         "\" exceeds the " + std::to_string(held) + " it holds frozen");
-    }
-    LedgerEntry e = entry;
-    e.created_ms = now_unix_ms();
-    query(
-        "INSERT INTO ledger (account_id, kind, amount, job_id, note, created_ms) "
-        "VALUES (?, ?, ?, ?, ?, ?)")
-        .bind_all(e.account_id, std::string(ledger_kind_name(e.kind)), e.amount, e.job_id, e.note,
-                  e.created_ms)
-        .run();
-    e.id = sqlite3_last_insert_rowid(db_);
+    LedgerEntry e = ledger_append_locked(entry);
     tx.commit();
     return e;
   }
@@ -476,6 +487,47 @@ class SqliteStore final : public Store {
   }
 
  private:
+  // Inside a transaction: checks the entry against the balance or the job's frozen
+  // credits, then inserts it.
+  LedgerEntry ledger_append_locked(const LedgerEntry& entry) {
+    if (entry.amount <= 0)
+      fail_bad_request("ledger amount must be > 0, got " + std::to_string(entry.amount));
+    if (entry.kind == LedgerKind::freeze) {
+      CreditBalance b = balance_locked(entry.account_id);
+      if (b.available < entry.amount)
+        fail(ErrorCode::no_credits, "not enough credits: " + std::to_string(entry.amount) +
+                                        " needed, " + std::to_string(b.available) +
+                                        " available; an admin can add more with `kino admin "
+                                        "credits grant`");
+    } else if (entry.kind == LedgerKind::settle || entry.kind == LedgerKind::release) {
+      const int64_t held = held_locked(entry.job_id, entry.account_id);
+      if (entry.job_id.empty() || held < entry.amount)
+        fail_bad_request("ledger " + std::string(ledger_kind_name(entry.kind)) + " of " +
+                         std::to_string(entry.amount) + " for job \"" + entry.job_id +
+                         "\" exceeds the " + std::to_string(held) + " it holds frozen");
+    }
+    LedgerEntry e = entry;
+    e.created_ms = now_unix_ms();
+    query(
+        "INSERT INTO ledger (account_id, kind, amount, job_id, note, created_ms) "
+        "VALUES (?, ?, ?, ?, ?, ?)")
+        .bind_all(e.account_id, std::string(ledger_kind_name(e.kind)), e.amount, e.job_id, e.note,
+                  e.created_ms)
+        .run();
+    e.id = sqlite3_last_insert_rowid(db_);
+    return e;
+  }
+
+  // Credits a job holds frozen: its freezes minus its settles and releases.
+  int64_t held_locked(const std::string& job_id, const std::string& account_id) {
+    auto q = query(
+        "SELECT COALESCE(SUM(CASE kind WHEN 'freeze' THEN amount ELSE -amount END), 0) "
+        "FROM ledger WHERE job_id = ? AND account_id = ? AND kind != 'grant'");
+    q.bind_all(job_id, account_id);
+    q.step();
+    return q.integer(0);
+  }
+
   // BEGIN IMMEDIATE ... COMMIT; rolls back when destroyed uncommitted (an exception).
   class Transaction {
    public:

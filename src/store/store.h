@@ -48,8 +48,10 @@ class Store {
                                               std::optional<MediaOrigin> origin) = 0;
 
   // Jobs
-  // Inserts a queued job. If (account, kind, client_ref) already exists, returns the
-  // existing job instead (idempotent submit); `created` tells which.
+  // Inserts a queued job and, when job.credits > 0, a freeze of that many credits in the
+  // same transaction: too few available throws Error(no_credits) and stores nothing. If
+  // (account, kind, client_ref) already exists, returns the existing job instead
+  // (idempotent submit, nothing frozen again); `created` tells which.
   virtual Job job_submit(const Job& job, bool* created) = 0;
   virtual std::optional<Job> job_get(const std::string& id) = 0;
   virtual std::optional<Job> job_find(const std::string& account_id, const std::string& kind,
@@ -57,9 +59,14 @@ class Store {
   // Atomically moves the oldest queued job of `kind` to running and returns it.
   virtual std::optional<Job> job_claim(const std::string& kind) = 0;
   virtual void job_progress(const std::string& id, double progress) = 0;
-  // Moves a job to a final state with its result or error.
-  virtual void job_finish(const std::string& id, JobState state, const Json& result,
+  // Moves a job that is not final yet to a final state with its result or error, and in
+  // the same transaction settles (completed) or releases (failed, cancelled) all credits
+  // the job still holds frozen. Returns false and changes nothing when the job is already
+  // final (a cancel racing a finish: the first one wins). Unknown id: Error(not_found).
+  virtual bool job_finish(const std::string& id, JobState state, const Json& result,
                           const std::string& error) = 0;
+  // A session's jobs of one kind, oldest first.
+  virtual std::vector<Job> job_list(const std::string& session_id, const std::string& kind) = 0;
   // Puts running jobs back in the queue (after a restart); returns how many.
   virtual int64_t job_requeue_running() = 0;
   virtual int64_t job_count(JobState state) = 0;

@@ -154,6 +154,66 @@ TEST_F(StoreTest, JobsAreIdempotentClaimedOnceAndRequeued) {
   EXPECT_THROW(store->job_finish("job_x", JobState::failed, {}, "x"), Error);
 }
 
+TEST_F(StoreTest, JobCreditsFreezeWithTheSubmitAndSettleOrReleaseWithTheFinish) {
+  add_account("a");
+  store->ledger_append({0, "a", LedgerKind::grant, 10, "", "", 0});
+  Job j;
+  j.account_id = "a";
+  j.session_id = "ses_a";
+  j.kind = "generate";
+  j.credits = 4;
+  auto submit = [&](const std::string& id, bool* created) {
+    j.id = "job_" + id;
+    j.client_ref = "gen_" + id;
+    return store->job_submit(j, created);
+  };
+  bool created = false;
+  EXPECT_EQ(submit("1", &created).credits, 4);
+  EXPECT_TRUE(created);
+  EXPECT_EQ(store->ledger_balance("a").frozen, 4);
+  submit("1", &created);  // the same client id again: nothing frozen twice
+  EXPECT_FALSE(created);
+  EXPECT_EQ(store->ledger_balance("a").frozen, 4);
+  submit("2", &created);
+  EXPECT_EQ(store->ledger_balance("a").available, 2);
+  // Too few credits: neither the job nor a freeze is stored.
+  try {
+    submit("3", &created);
+    ADD_FAILURE() << "expected no_credits";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::no_credits);
+    EXPECT_NE(std::string(e.what()).find("kino admin credits grant"), std::string::npos);
+  }
+  EXPECT_FALSE(store->job_get("job_3"));
+  EXPECT_EQ(store->ledger_balance("a").frozen, 8);
+
+  // Completed settles what the job holds; failed or cancelled releases it; a second
+  // finish (a cancel racing the worker) changes nothing.
+  EXPECT_TRUE(store->job_finish("job_1", JobState::completed, Json::object(), ""));
+  EXPECT_FALSE(store->job_finish("job_1", JobState::cancelled, Json::object(), "late"));
+  EXPECT_EQ(store->job_get("job_1")->state, JobState::completed);
+  EXPECT_TRUE(store->job_finish("job_2", JobState::cancelled, Json::object(), "cancelled"));
+  EXPECT_FALSE(store->job_finish("job_2", JobState::completed, Json::object(), ""));
+  CreditBalance b = store->ledger_balance("a");
+  EXPECT_EQ(b.available, 6);
+  EXPECT_EQ(b.frozen, 0);
+  EXPECT_EQ(b.total, 6);
+  int settles = 0, releases = 0;
+  for (const auto& e : store->ledger_list("a")) {
+    settles += e.kind == LedgerKind::settle;
+    releases += e.kind == LedgerKind::release;
+  }
+  EXPECT_EQ(settles, 1);
+  EXPECT_EQ(releases, 1);
+  EXPECT_THROW(store->job_finish("job_2", JobState::running, Json::object(), ""), Error);
+
+  auto list = store->job_list("ses_a", "generate");
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_EQ(list[0].id, "job_1");
+  EXPECT_EQ(list[1].id, "job_2");
+  EXPECT_TRUE(store->job_list("ses_a", "render").empty());
+}
+
 TEST_F(StoreTest, ReopeningKeepsDataAndSchemaVersion) {
   add_account("a");
   store->ledger_append({0, "a", LedgerKind::grant, 7, "", "", 0});
