@@ -2,6 +2,8 @@
 
 #include <cstdint>
 
+#include "core/utf8.h"
+
 namespace kino::agent {
 
 std::string_view language_name(Language language) {
@@ -24,32 +26,13 @@ std::optional<Language> language_parse(std::string_view s) {
 }
 
 bool has_cjk_ideograph(std::string_view text) {
-  size_t i = 0;
-  while (i < text.size()) {
-    unsigned char c = static_cast<unsigned char>(text[i]);
-    int len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-    if (len == 0 || i + size_t(len) > text.size()) {
-      ++i;
-      continue;
-    }
-    uint32_t cp = len == 1 ? c : c & (0x7F >> len);
-    bool valid = true;
-    for (int k = 1; k < len; ++k) {
-      unsigned char cc = static_cast<unsigned char>(text[i + size_t(k)]);
-      if ((cc & 0xC0) != 0x80) {
-        valid = false;
-        break;
-      }
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    if (!valid) {
-      ++i;
-      continue;
-    }
+  for (size_t i = 0; i < text.size();) {
+    const Utf8Step step = utf8_next(text, i);
+    const char32_t cp = step.cp;
     if ((cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF) ||
         (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0x20000 && cp <= 0x2FFFF))
       return true;
-    i += size_t(len);
+    i += step.length;
   }
   return false;
 }

@@ -10,35 +10,17 @@ namespace kino::agent {
 namespace {
 
 struct CodePoint {
-  uint32_t cp;    // U+FFFD for an invalid byte
+  uint32_t cp;    // U+FFFD for an invalid sequence
   size_t offset;  // in the original
   size_t length;  // bytes in the original
 };
 
 std::vector<CodePoint> decode(std::string_view s) {
   std::vector<CodePoint> out;
-  size_t i = 0;
-  while (i < s.size()) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    size_t len = c < 0x80           ? 1
-                 : (c >> 5) == 0x6  ? 2
-                 : (c >> 4) == 0xE  ? 3
-                 : (c >> 3) == 0x1E ? 4
-                                    : 0;
-    bool ok = len > 0 && i + len <= s.size();
-    uint32_t cp = len == 1 ? c : c & (0x7F >> len);
-    for (size_t k = 1; ok && k < len; ++k) {
-      unsigned char cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xC0) != 0x80) ok = false;
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    if (!ok) {
-      out.push_back({0xFFFD, i, 1});
-      ++i;
-      continue;
-    }
-    out.push_back({cp, i, len});
-    i += len;
+  for (size_t i = 0; i < s.size();) {
+    const Utf8Step step = utf8_next(s, i);
+    out.push_back({step.cp, i, step.length});
+    i += step.length;
   }
   return out;
 }

@@ -1,9 +1,9 @@
 #include "render/text_unicode.h"
 
+#include "core/utf8.h"
+
 namespace kino::render {
 namespace {
-
-constexpr char32_t kReplacement = 0xFFFD;
 
 bool in(char32_t c, char32_t lo, char32_t hi) {
   return c >= lo && c <= hi;
@@ -46,48 +46,10 @@ bool no_break_after(char32_t c) {
 std::u32string text_decode_utf8(std::string_view s) {
   std::u32string out;
   out.reserve(s.size());
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  const size_t n = s.size();
-  size_t i = 0;
-  while (i < n) {
-    const unsigned b0 = p[i];
-    if (b0 < 0x80) {
-      push(out, b0);
-      ++i;
-      continue;
-    }
-    int need;
-    char32_t c;
-    unsigned lo = 0x80, hi = 0xBF;  // allowed range of the first continuation byte
-    if (in(b0, 0xC2, 0xDF)) {
-      need = 1, c = b0 & 0x1F;
-    } else if (in(b0, 0xE0, 0xEF)) {
-      need = 2, c = b0 & 0x0F;
-      if (b0 == 0xE0) lo = 0xA0;  // overlong
-      if (b0 == 0xED) hi = 0x9F;  // surrogates
-    } else if (in(b0, 0xF0, 0xF4)) {
-      need = 3, c = b0 & 0x07;
-      if (b0 == 0xF0) lo = 0x90;  // overlong
-      if (b0 == 0xF4) hi = 0x8F;  // above U+10FFFF
-    } else {
-      out.push_back(kReplacement);
-      ++i;
-      continue;
-    }
-    size_t j = i + 1;
-    bool ok = true;
-    for (int k = 0; k < need; ++k, ++j) {
-      const unsigned b = j < n ? p[j] : 0;
-      const unsigned min = k == 0 ? lo : 0x80, max = k == 0 ? hi : 0xBF;
-      if (j >= n || b < min || b > max) {
-        ok = false;
-        break;
-      }
-      c = (c << 6) | (b & 0x3F);
-    }
-    // On failure the bytes consumed so far form one maximal invalid subpart.
-    push(out, ok ? c : kReplacement);
-    i = j;
+  for (size_t i = 0; i < s.size();) {
+    const Utf8Step step = utf8_next(s, i);
+    push(out, step.cp);
+    i += step.length;
   }
   return out;
 }

@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "core/id.h"
+#include "core/utf8.h"
 
 namespace kino::timeline {
 
@@ -274,39 +275,10 @@ class Validator {
 
 int64_t utf8_length(std::string_view text) {
   int64_t count = 0;
-  size_t i = 0;
-  const size_t n = text.size();
-  while (i < n) {
-    unsigned char c = text[i];
-    int extra;
-    uint32_t cp;
-    if (c < 0x80) {
-      extra = 0;
-      cp = c;
-    } else if (c >= 0xC2 && c <= 0xDF) {
-      extra = 1;
-      cp = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      extra = 2;
-      cp = c & 0x0F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      extra = 3;
-      cp = c & 0x07;
-    } else {
-      return -1;
-    }
-    if (extra > 0 && i + size_t(extra) >= n) return -1;  // truncated sequence
-    for (int k = 1; k <= extra; ++k) {
-      unsigned char cc = text[i + k];
-      if ((cc & 0xC0) != 0x80) return -1;
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    // Overlong forms, UTF-16 surrogates and code points past U+10FFFF are not UTF-8.
-    if ((extra == 2 && cp < 0x800) || (extra == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-        (cp >= 0xD800 && cp <= 0xDFFF))
-      return -1;
-    i += extra + 1;
-    ++count;
+  for (size_t i = 0; i < text.size(); ++count) {
+    const Utf8Step step = utf8_next(text, i);
+    if (!step.valid) return -1;
+    i += step.length;
   }
   return count;
 }
