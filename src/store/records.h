@@ -93,6 +93,13 @@ struct Job {
   int64_t updated_ms = 0;
 };
 
+// A change to the job queue, as stores shared by several processes announce it.
+struct JobNotice {
+  bool queued = false;  // true: a job of `kind` waits to be claimed; false: progress or state
+  std::string kind;     // empty with queued: jobs of any kind may wait (notices were lost)
+  std::string job_id;
+};
+
 // Credits move only through ledger entries (amounts are positive):
 //   grant   +available          freeze  available -> frozen
 //   settle  -frozen (spent)     release frozen -> available

@@ -1,8 +1,10 @@
 #pragma once
 // Public header of the store module: persistence behind one interface (SQLite is the
-// embedded implementation) plus the blob directory that holds files by id.
+// embedded implementation, PostgreSQL the one many machines share) plus the blob
+// directory that holds files by id.
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -67,9 +69,19 @@ class Store {
                           const std::string& error) = 0;
   // A session's jobs of one kind, oldest first.
   virtual std::vector<Job> job_list(const std::string& session_id, const std::string& kind) = 0;
-  // Puts running jobs back in the queue (after a restart); returns how many.
+  // Puts running jobs whose worker has gone back in the queue; returns how many.
+  // SQLite: every running job (called at start, when no other process runs them).
+  // PostgreSQL: the jobs claimed by stores (processes) no longer connected to the
+  // database; jobs this store or another live one claimed stay running.
   virtual int64_t job_requeue_running() = 0;
   virtual int64_t job_count(JobState state) = 0;
+
+  // Change notices from every process sharing the store. The listener is called on a
+  // store thread when a job is queued (submitted or re-queued) or its progress or state
+  // changes; it must be quick and must not call job_listen. Returns false when this store
+  // sends no notices (SQLite: its callers poll). nullptr removes the listener; after
+  // job_listen returns, the previous listener is no longer running or called.
+  virtual bool job_listen(std::function<void(const JobNotice&)> listener) { return false; }
 
   // Credits ledger
   // Appends an entry. A freeze beyond the available balance throws Error(no_credits);
@@ -88,5 +100,19 @@ class Store {
 // Opens (creating when absent) a SQLite database and migrates its schema to the
 // newest version. Throws Error(internal) naming the file when it cannot.
 std::unique_ptr<Store> sqlite_store_open(const std::filesystem::path& file);
+
+// Connects to a PostgreSQL database ("postgresql://user:pass@host:5432/kino", or any
+// libpq connection string) with a pool of up to `pool_size` connections and migrates its
+// schema. Throws Error(internal) naming the server (password masked) when it cannot.
+std::unique_ptr<Store> pg_store_open(const std::string& url, int pool_size = 8);
+
+// True for the URLs pg_store_open takes: "postgresql://..." or "postgres://...".
+bool store_url_is_postgres(const std::string& database_url);
+
+// The store a server is configured with: a PostgreSQL URL opens PostgreSQL; empty opens
+// SQLite at `default_sqlite_file`; "sqlite:PATH" or a plain path opens SQLite at PATH.
+// Another "scheme://" throws Error(bad_request) naming the URL.
+std::unique_ptr<Store> store_open(const std::string& database_url,
+                                  const std::filesystem::path& default_sqlite_file);
 
 }  // namespace kino::store
