@@ -24,8 +24,8 @@ namespace {
 
 using kino::testing::PgTestServer;
 
-std::string fresh_database(PgTestServer& server) {
-  return server.create_database("t" + make_id("", 8));
+std::string fresh_schema(PgTestServer& server) {
+  return server.create_schema("t" + make_id("", 8));
 }
 
 // A store per backend; open() gives another handle on the same database, as another
@@ -35,7 +35,7 @@ class StoreContract : public ::testing::TestWithParam<std::string> {
   void SetUp() override {
     if (postgres()) {
       try {
-        url_ = fresh_database(PgTestServer::shared());
+        url_ = fresh_schema(PgTestServer::shared());
       } catch (const std::exception& e) {
         FAIL() << e.what();
       }
@@ -388,7 +388,7 @@ class PgStoreTest : public ::testing::Test {
   void SetUp() override {
     try {
       server = &PgTestServer::shared();
-      url = fresh_database(*server);
+      url = fresh_schema(*server);
     } catch (const std::exception& e) {
       FAIL() << e.what();
     }
@@ -572,7 +572,7 @@ TEST(StoreOpenTest, UrlsChooseTheStore) {
     EXPECT_EQ(std::string(e.what()).find(":pw@"), std::string::npos) << e.what();
   }
   try {
-    auto pg = store_open(PgTestServer::shared().create_database("t" + make_id("", 8)), "");
+    auto pg = store_open(fresh_schema(PgTestServer::shared()), "");
     EXPECT_TRUE(pg->job_listen(nullptr));
   } catch (const std::runtime_error& e) {
     FAIL() << e.what();

@@ -24,6 +24,7 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr int kPort = 5432;  // only names the socket file inside the private folder
+constexpr const char* kDatabase = "kino";
 
 // The newest /usr/lib/postgresql/<version>/bin holding initdb and postgres (or
 // $KINO_PG_BIN).
@@ -160,6 +161,7 @@ PgTestServer::PgTestServer() {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
+  exec("postgres", std::string("CREATE DATABASE ") + kDatabase);
 }
 
 PgTestServer::~PgTestServer() {
@@ -194,14 +196,14 @@ void PgTestServer::exec(const std::string& database, const std::string& sql) {
   if (!ok) throw std::runtime_error("test server: " + sql + ": " + why);
 }
 
-std::string PgTestServer::create_database(const std::string& name) {
+std::string PgTestServer::create_schema(const std::string& name) {
   // Test-chosen names only: [a-z0-9_].
   for (char ch : name)
     if (!(std::islower(static_cast<unsigned char>(ch)) ||
           std::isdigit(static_cast<unsigned char>(ch)) || ch == '_'))
-      throw std::runtime_error("test database names are [a-z0-9_], got " + name);
-  exec("postgres", "CREATE DATABASE " + name);
-  return url(name);
+      throw std::runtime_error("test schema names are [a-z0-9_], got " + name);
+  exec(kDatabase, "CREATE SCHEMA " + name);
+  return url(kDatabase) + "&options=-c%20search_path%3D" + name;
 }
 
 void PgTestServer::terminate_sessions() {

@@ -23,8 +23,10 @@ class PgTestServer {
   PgTestServer(const PgTestServer&) = delete;
   PgTestServer& operator=(const PgTestServer&) = delete;
 
-  // Creates an empty database and returns its postgresql:// URL.
-  std::string create_database(const std::string& name);
+  // Creates an empty schema in the server's database and returns a postgresql:// URL
+  // whose sessions work in it (search_path): a fresh store per test in milliseconds,
+  // where a database per test would take a second.
+  std::string create_schema(const std::string& name);
   std::string url(const std::string& database) const;
   // Ends every session of the server except the caller's (as a crash or restart would).
   void terminate_sessions();
