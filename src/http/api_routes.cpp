@@ -123,14 +123,12 @@ HttpResponse upload(Studio& studio, const HttpRequest& req, const Caller& caller
     for (const auto& i : items) data["media_ids"].push_back(i["media_id"]);
     return api_ok(data.dump());
   }
-  Json items = Json::array();
-  int count = 0;
-  for (const auto& f : req.files) {
-    if (f.field != "files" && f.field != "file") continue;
-    ++count;
-    items.push_back(studio.upload_add(caller, session_id, f.path, f.filename));
-  }
-  if (count == 0) fail_bad_request("multipart field `files` is required (one or more files)");
+  // All or nothing: the service checks every file before it stores any.
+  std::vector<Studio::UploadFile> files;
+  for (const auto& f : req.files)
+    if (f.field == "files" || f.field == "file") files.push_back({f.path, f.filename});
+  if (files.empty()) fail_bad_request("multipart field `files` is required (one or more files)");
+  Json items = studio.upload_files(caller, session_id, files);
   Json data{{"session_id", session_id}, {"files", items}, {"media_ids", Json::array()}};
   for (const auto& i : items) data["media_ids"].push_back(i["media_id"]);
   return api_ok(data.dump());
@@ -180,7 +178,9 @@ HttpResponse dispatch(Studio& studio, const ServerLimits& limits, const HttpRequ
                      is("GET", {"api", "credits", "balance", "simple"}) ||
                      is("GET", {"api", "state", "nemo_agent", "me", "*", "latest"}) ||
                      is("POST", {"api", "render", "proxy", "lambda"}) ||
-                     is("GET", {"api", "render", "proxy", "lambda", "*"});
+                     is("GET", {"api", "render", "proxy", "lambda", "*"}) ||
+                     is("POST", {"api", "generate"}) || is("GET", {"api", "generate", "*"}) ||
+                     is("POST", {"api", "generate", "*", "cancel"});
   if (!known) return api_error(ErrorCode::not_found, "no route for " + m + " " + req.path);
   if (is_upload_path(p) && m != "POST")
     return api_error(ErrorCode::not_found, "no route for " + m + " " + req.path);
@@ -196,6 +196,12 @@ HttpResponse dispatch(Studio& studio, const ServerLimits& limits, const HttpRequ
     return api_ok(studio.state(caller, std::string(p[4])).dump());
   if (is("POST", {"api", "render", "proxy", "lambda"}))
     return api_ok(studio.render_submit(caller, parse_body(req), skill_of(req)).dump());
+  if (is("POST", {"api", "generate"}))
+    return api_ok(studio.generation_submit(caller, parse_body(req)).dump());
+  if (is("GET", {"api", "generate", "*"}))
+    return api_ok(studio.generation_status(caller, std::string(p[2])).dump());
+  if (is("POST", {"api", "generate", "*", "cancel"}))
+    return api_ok(studio.generation_cancel(caller, std::string(p[2])).dump());
   return api_ok(studio.render_status(caller, std::string(p[4])).dump());
 }
 
@@ -248,7 +254,9 @@ HttpResponse api_ok(const std::string& data_json) {
 HttpResponse api_error(ErrorCode code, const std::string& message) {
   HttpResponse r;
   r.status = error_code_http_status(code);
-  r.body = Json{{"code", int(code)}, {"message", message}}.dump();
+  // A message quoting client text cut mid-character must not make the reply fail.
+  r.body = Json{{"code", int(code)}, {"message", message}}.dump(-1, ' ', false,
+                                                                Json::error_handler_t::replace);
   return r;
 }
 

@@ -9,6 +9,7 @@
 #include "core/clock.h"
 #include "core/error.h"
 #include "core/id.h"
+#include "service/agent_library.h"
 #include "service/studio.h"
 #include "timeline/timeline.h"
 
@@ -61,11 +62,14 @@ std::string timeline_summary(const timeline::Draft& d, bool zh) {
   return (zh ? "当前时间线：" : "") + timeline::draft_summary(d);
 }
 
-// A turn whose events are known up front, optionally followed by a render job's
-// progress until it finishes.
+// A turn whose events are known up front, optionally followed by jobs (an export, a
+// generation) whose progress streams until each is final.
 class QueuedTurn final : public ChatTurn {
  public:
   QueuedTurn(Studio& studio, ChatRequest request) : studio_(studio), req_(std::move(request)) {}
+
+  // Words a followed job's final status; the Json is the job's status reply.
+  using Phrase = std::function<std::string(const Json& view)>;
 
   void text(const std::string& t, bool final_event, const Json& delta = Json::object()) {
     queue_.push_back(
@@ -79,77 +83,108 @@ class QueuedTurn final : public ChatTurn {
         adk_event(req_.invocation_id, Json::array({Json{{"functionCall", call}}}), false, false));
   }
   void function_response(const std::string& name, const Json& response) {
-    Json res{{"id", call_id_}, {"name", name}, {"response", response}};
-    queue_.push_back(adk_event(req_.invocation_id, Json::array({Json{{"functionResponse", res}}}),
-                               false, false));
+    respond(call_id_, name, response);
   }
-  // Streams the render's progress until it is final; `phrase` words the outcome (the
-  // built-in sentences when empty).
-  void follow(const std::string& render_ref,
-              std::function<std::string(const Json& view)> phrase = nullptr) {
-    following_ = render_ref;
-    phrase_ = std::move(phrase);
+  // Streams an export's progress until it is final; `phrase` words the outcome (the
+  // built-in sentences when empty). `name` is the function the responses answer.
+  void follow(const std::string& render_ref, Phrase phrase = nullptr,
+              const std::string& name = "export_video") {
+    follows_.push_back({false, render_ref, name, call_id_, std::move(phrase)});
   }
+  // Streams a generation's progress (stage, step) until it is final.
+  void follow_generation(const std::string& ref, Phrase phrase) {
+    follows_.push_back({true, ref, "generate", call_id_, std::move(phrase)});
+  }
+  bool following() const { return !follows_.empty(); }
 
   ChatPoll poll(Json* out) override {
-    if (queue_.empty() && !following_.empty()) check_job();
+    if (queue_.empty() && !follows_.empty()) check_job();
     if (!queue_.empty()) {
       *out = std::move(queue_.front());
       queue_.pop_front();
       return ChatPoll::event;
     }
-    return following_.empty() ? ChatPoll::done : ChatPoll::pending;
+    return follows_.empty() ? ChatPoll::done : ChatPoll::pending;
   }
 
  private:
+  struct Follow {
+    bool generation = false;
+    std::string ref;
+    std::string name;  // the functionResponse name
+    std::string call_id;
+    Phrase phrase;
+  };
+
   bool zh() const { return req_.session.language.rfind("zh", 0) == 0; }
+
+  void respond(const std::string& call_id, const std::string& name, const Json& response) {
+    Json res{{"id", call_id}, {"name", name}, {"response", response}};
+    queue_.push_back(adk_event(req_.invocation_id, Json::array({Json{{"functionResponse", res}}}),
+                               false, false));
+  }
 
   void check_job() {
     auto now = std::chrono::steady_clock::now();
     if (now - last_check_ < std::chrono::milliseconds(250)) return;
     last_check_ = now;
+    Follow& f = follows_.front();
     Json view;
     try {
       Caller caller{req_.account_id, "", req_.base_url};
-      view = studio_.render_status(caller, following_);
+      view = f.generation ? studio_.generation_status(caller, f.ref)
+                          : studio_.render_status(caller, f.ref);
     } catch (const std::exception& e) {
-      following_.clear();
-      text(std::string(zh() ? "导出状态不可用：" : "Export status unavailable: ") + e.what(), true);
+      follows_.pop_front();
+      text(std::string(zh() ? "任务状态不可用：" : "Job status unavailable: ") + e.what(),
+           follows_.empty());
       return;
     }
     const std::string status = view.value("status", "");
     const double progress = view.value("progress", 0.0);
-    if ((status == "completed" || status == "failed") && phrase_) {
-      following_.clear();
-      function_response("export_video", view);
-      text(phrase_(view), true);
-    } else if (status == "completed") {
-      following_.clear();
-      function_response("export_video", view);
-      const Json& o = view["output"];
-      text(zh() ? "导出完成：" + o.value("url", "") + "（" +
-                      std::to_string(o.value("size", int64_t(0))) + " 字节）"
-                : "Your video is ready: " + o.value("url", "") + " (" +
-                      std::to_string(o.value("size", int64_t(0))) + " bytes, MP4).",
-           true);
-    } else if (status == "failed") {
-      following_.clear();
-      function_response("export_video", view);
-      text((zh() ? "导出失败：" : "The export failed: ") + view.value("error", ""), true);
-    } else if (progress - last_progress_ >= 0.1 || status != last_status_) {
+    const std::string stage = view.value("stage", "");
+    const bool final_status =
+        status == "completed" || status == "failed" || status == "cancelled";
+    if (final_status) {
+      Follow done = std::move(f);
+      follows_.pop_front();
+      last_progress_ = 0;
+      last_status_.clear();
+      last_stage_.clear();
+      respond(done.call_id, done.name, view);
+      Json delta = Json::object();
+      if (done.generation && status == "completed") {
+        delta["generated_media_id"] = view["media"].value("media_id", "");
+        if (auto d = studio_.store().draft_latest(req_.session.id))
+          delta["draft_version"] = d->version;
+      }
+      text(done.phrase ? done.phrase(view) : export_sentence(view), follows_.empty(), delta);
+    } else if (progress - last_progress_ >= (f.generation ? 0.05 : 0.1) ||
+               status != last_status_ || stage != last_stage_) {
       last_progress_ = progress;
       last_status_ = status;
-      function_response("export_video", view);
+      last_stage_ = stage;
+      respond(f.call_id, f.name, view);
     }
+  }
+
+  std::string export_sentence(const Json& view) const {
+    if (view.value("status", "") == "completed") {
+      const Json& o = view["output"];
+      return zh() ? "导出完成：" + o.value("url", "") + "（" +
+                        std::to_string(o.value("size", int64_t(0))) + " 字节）"
+                  : "Your video is ready: " + o.value("url", "") + " (" +
+                        std::to_string(o.value("size", int64_t(0))) + " bytes, MP4).";
+    }
+    return (zh() ? "导出失败：" : "The export failed: ") + view.value("error", "");
   }
 
   Studio& studio_;
   ChatRequest req_;
   std::deque<Json> queue_;
   std::string call_id_;
-  std::string following_;
-  std::function<std::string(const Json&)> phrase_;
-  std::string last_status_;
+  std::deque<Follow> follows_;
+  std::string last_status_, last_stage_;
   double last_progress_ = 0;
   std::chrono::steady_clock::time_point last_check_{};
 };
@@ -244,11 +279,7 @@ class AgentChatHandler final : public ChatHandler {
     input.session_language = request.session.language;
     auto latest = studio_.store().draft_latest(sid);
     input.draft = timeline::draft_from_json(latest ? latest->draft : Json::object());
-    for (const auto& m : studio_.store().media_list(sid, std::nullopt)) {
-      auto kind = agent::media_kind_parse(m.kind);
-      if (!kind || m.origin == store::MediaOrigin::render) continue;
-      input.library.push_back({m.id, *kind, m.name, m.duration_ms, m.width, m.height});
-    }
+    input.library = agent_library(studio_.store(), sid);
     agent::Turn t = agent::agent_turn(input);
     const agent::Language lang = t.language;
     Json delta = Json::object();
@@ -266,7 +297,7 @@ class AgentChatHandler final : public ChatHandler {
       if (!reply.empty() && lang != agent::Language::zh) reply += ' ';
       reply += sentence;
     };
-    std::string follow_ref;
+    int generations = 0;
     for (const auto& step : t.steps) {
       Json step_json = step.to_json();
       turn->function_call(std::string(step.action.name()), step.action.to_json());
@@ -307,37 +338,100 @@ class AgentChatHandler final : public ChatHandler {
             Json view = studio_.render_submit(caller, body, request.skill);
             turn->function_response("export", view);
             add(agent::reply_text(lang, agent::ReplyKey::export_started));
-            follow_ref = view.value("id", "");
+            turn->follow(view.value("id", ""), export_phrase(lang), "export");
           } catch (const Error& e) {
             turn->function_response("export", Json{{"error", e.what()}, {"code", int(e.code())}});
             add(agent::reply_text(lang, agent::ReplyKey::export_failed, {{"error", e.what()}}));
           }
           break;
         }
-        default:  // generate: the engine plugs in here when a model is installed
-          turn->function_response(std::string(step.action.name()),
-                                  Json{{"error", "no model installed"}});
-          add(agent::reply_text(lang, agent::ReplyKey::no_model));
+        case agent::ActionKind::generate:
+          if (!studio_.has_clip_generator()) {
+            turn->function_response(std::string(step.action.name()),
+                                    Json{{"error", "no model installed"},
+                                         {"code", int(ErrorCode::unavailable)}});
+            add(agent::reply_text(lang, agent::ReplyKey::no_model));
+            break;
+          }
+          generate(*turn, request, std::get<agent::GenerateParams>(step.action.params),
+                   ++generations, lang, add);
+          break;
+        default:
+          turn->function_response(std::string(step.action.name()), step_json);
           break;
       }
     }
     if (reply.empty()) reply = agent::reply_text(lang, agent::ReplyKey::help);
-    turn->text(reply, follow_ref.empty(), delta);
-    if (!follow_ref.empty()) {
-      turn->follow(follow_ref, [lang](const Json& view) {
-        if (view.value("status", "") == "completed")
-          return agent::reply_text(
-              lang, agent::ReplyKey::export_ready,
-              {{"url", view["output"].value("url", "")},
-               {"size", std::to_string(view["output"].value("size", int64_t(0)))}});
-        return agent::reply_text(lang, agent::ReplyKey::export_failed,
-                                 {{"error", view.value("error", "")}});
-      });
-    }
+    turn->text(reply, !turn->following(), delta);
     return turn;
   }
 
  private:
+  using AddSentence = std::function<void(const std::string&)>;
+
+  static QueuedTurn::Phrase export_phrase(agent::Language lang) {
+    return [lang](const Json& view) {
+      if (view.value("status", "") == "completed")
+        return agent::reply_text(
+            lang, agent::ReplyKey::export_ready,
+            {{"url", view["output"].value("url", "")},
+             {"size", std::to_string(view["output"].value("size", int64_t(0)))}});
+      return agent::reply_text(lang, agent::ReplyKey::export_failed,
+                               {{"error", view.value("error", "")}});
+    };
+  }
+
+  // Queues a generation job (credits frozen) and follows it to the finished clip, which
+  // the worker places on the timeline.
+  void generate(QueuedTurn& turn, const ChatRequest& request, const agent::GenerateParams& g,
+                int n, agent::Language lang, const AddSentence& add) {
+    const std::string aspect = g.aspect.empty() ? "16:9" : g.aspect;
+    const std::string resolution =
+        g.resolution.empty() ? studio_.config().generation_resolution : g.resolution;
+    Json body{{"id", "chat_" + request.invocation_id + (n > 1 ? "_" + std::to_string(n) : "")},
+              {"sessionId", request.session.id},
+              {"prompt", g.prompt},
+              {"seconds", g.seconds},
+              {"aspect", aspect},
+              {"resolution", resolution}};
+    if (g.seed) body["seed"] = *g.seed;
+    if (g.animate) body["image"] = g.image.id;
+    Caller caller{request.account_id, "", request.base_url};
+    try {
+      Json view = studio_.generation_submit(caller, body);
+      turn.function_response("generate", view);
+      const std::string secs = std::to_string(g.seconds);
+      add(g.animate ? agent::reply_text(lang, agent::ReplyKey::animate_started,
+                                        {{"seconds", secs}, {"aspect", aspect}, {"name", g.image.name}})
+                    : agent::reply_text(lang, agent::ReplyKey::generate_started,
+                                        {{"seconds", secs}, {"aspect", aspect}, {"prompt", g.prompt}}));
+      turn.follow_generation(view.value("id", ""), [lang](const Json& v) {
+        if (v.value("status", "") == "completed")
+          return agent::reply_text(lang, agent::ReplyKey::generate_done,
+                                   {{"name", v.value("media", Json::object()).value("name", "")}});
+        return agent::reply_text(lang, agent::ReplyKey::generate_failed,
+                                 {{"error", v.value("error", "")}});
+      });
+    } catch (const Error& e) {
+      turn.function_response("generate", Json{{"error", e.what()}, {"code", int(e.code())}});
+      if (e.code() == ErrorCode::no_credits) {
+        int64_t needed = 0;
+        try {
+          needed = generation_cost(studio_.config().generation_costs, g.seconds, resolution);
+        } catch (const Error&) {
+        }
+        add(agent::reply_text(
+            lang, agent::ReplyKey::no_credits,
+            {{"needed", std::to_string(needed)},
+             {"available", studio_.credits_balance(caller)["available"].dump()}}));
+      } else if (e.code() == ErrorCode::unavailable) {
+        add(agent::reply_text(lang, agent::ReplyKey::no_model));
+      } else {
+        add(e.what());
+      }
+    }
+  }
+
   Studio& studio_;
 };
 

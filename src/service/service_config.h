@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <string>
 
+#include "service/generation_cost.h"
 #include "service/rate_limiter.h"
 
 namespace kino::service {
@@ -33,6 +34,14 @@ struct ServiceConfig {
   int callback_attempts = 4;          // POSTs of a final job status to callback_url
   int64_t callback_backoff_ms = 500;  // first retry delay; doubles each time
   int64_t callback_timeout_ms = 5000;
+
+  // Generation (one worker; a ClipGenerator must be plugged in, else requests answer 503).
+  GenerationCosts generation_costs;              // credits per second of output
+  std::string generation_resolution = "1080p";  // when a request names none
+  int generation_min_seconds = 1;
+  int generation_max_seconds = 10;
+  int generation_max_attempts = 3;  // a job interrupted this often is failed, credits returned
+  int generation_list_max = 20;     // generation jobs listed in a session's state
 };
 
 }  // namespace kino::service

@@ -14,9 +14,11 @@
 #include "core/error.h"
 #include "core/id.h"
 #include "core/log.h"
+#include "core/utf8.h"
 #include "media/media.h"
 #include "render/render.h"
 #include "service/crypto.h"
+#include "service/temp_files.h"
 #include "service/url_fetch.h"
 #include "timeline/timeline.h"
 
@@ -74,19 +76,22 @@ std::string load_or_create_secret(const fs::path& file) {
   return secret;
 }
 
-// Removes a file when leaving scope unless released.
-class FileGuard {
- public:
-  explicit FileGuard(fs::path p) : path_(std::move(p)) {}
-  ~FileGuard() {
-    std::error_code ec;
-    if (!path_.empty()) fs::remove(path_, ec);
+// A client's file name for display: valid UTF-8 (bad bytes become U+FFFD), no control
+// characters, at most 255 bytes cut on a character boundary; "upload" when nothing is left.
+std::string display_name(std::string_view name) {
+  std::string out;
+  for (size_t i = 0; i < name.size();) {
+    const Utf8Step step = utf8_next(name, i);
+    i += step.length;
+    const char32_t cp = step.valid ? step.cp : char32_t(0xFFFD);
+    if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) continue;
+    std::string ch;
+    utf8_append(ch, uint32_t(cp));
+    if (out.size() + ch.size() > 255) break;
+    out += ch;
   }
-  void release() { path_.clear(); }
-
- private:
-  fs::path path_;
-};
+  return out.empty() ? std::string("upload") : out;
+}
 
 bool text_ok(const std::string& s, size_t max_len) {
   if (s.size() > max_len) return false;
@@ -131,6 +136,7 @@ void Studio::start_workers() {
   stopping_ = false;
   for (int i = 0; i < std::max(1, config_.render_workers); ++i)
     workers_.emplace_back([this] { worker_loop(); });
+  workers_.emplace_back([this] { generation_loop(); });
 }
 
 void Studio::stop_workers() {
@@ -140,6 +146,7 @@ void Studio::stop_workers() {
     for (auto& [id, c] : running_) c.cancel();
   }
   worker_wake_.notify_all();
+  generation_wake_.notify_all();
   for (auto& t : workers_) t.join();
   workers_.clear();
 }
@@ -246,26 +253,17 @@ fs::path Studio::upload_temp_path() {
   return blobs_.temp_path(".upload");
 }
 
-Json Studio::upload_add(const Caller& caller, const std::string& session_id,
-                        const fs::path& temp_file, const std::string& original_name) {
-  FileGuard guard(temp_file);
-  store::Session session = session_of(caller, session_id);
+store::MediaRecord Studio::probe_record(const fs::path& file, const std::string& label) {
   std::error_code ec;
-  const int64_t size = int64_t(fs::file_size(temp_file, ec));
-  if (ec) fail(ErrorCode::internal, "upload temp file vanished: " + ec.message());
-  const std::string label = original_name.empty() ? "upload" : original_name;
-  if (size > config_.upload_max_bytes)
-    fail(ErrorCode::too_large,
-         label + ": file size must be <= " + std::to_string(config_.upload_max_bytes) +
-             " bytes, got " + std::to_string(size));
-  if (size == 0) fail(ErrorCode::unsupported, label + ": file is empty");
+  const int64_t size = int64_t(fs::file_size(file, ec));
+  if (ec) fail(ErrorCode::internal, label + ": file vanished: " + ec.message());
   media::MediaInfo info;
   try {
-    info = media::probe(temp_file);
+    info = media::probe(file);
   } catch (const Error& e) {
     // The probe names the temp path; the client knows its file by its own name.
     std::string why = e.what();
-    const std::string temp = temp_file.string();
+    const std::string temp = file.string();
     size_t at = why.find(temp);
     while (at != std::string::npos) {
       why.replace(at, temp.size(), label);
@@ -273,19 +271,9 @@ Json Studio::upload_add(const Caller& caller, const std::string& session_id,
     }
     fail(e.code(), why.rfind(label, 0) == 0 ? why : label + ": " + why);
   }
-  bool accepted = false;
-  for (const auto& f : kAccepted) accepted = accepted || f.format == info.format;
-  if (!accepted)
-    fail(ErrorCode::unsupported, label + ": type \"" + info.format +
-                                     "\" is not accepted; accepted types: " + accepted_list());
   store::MediaRecord m;
-  m.id = make_id("med_");
-  m.account_id = caller.account_id;
-  m.session_id = session.id;
-  m.origin = store::MediaOrigin::upload;
   m.kind = std::string(media::media_kind_name(info.kind));
   m.format = info.format;
-  m.name = text_ok(original_name, 255) ? original_name : "upload";
   m.size_bytes = size;
   m.duration_ms = info.duration_ms;
   m.width = info.width;
@@ -295,11 +283,77 @@ Json Studio::upload_add(const Caller& caller, const std::string& session_id,
                 {"animated", info.animated},       {"video_codec", info.video_codec},
                 {"audio_codec", info.audio_codec}, {"sample_rate", info.sample_rate},
                 {"channels", info.channels}};
-  m.created_ms = now_unix_ms();
-  blobs_.commit(temp_file, blobs_.media_path(m.id));
-  guard.release();
-  store_->media_create(m);
-  return media_view(m, caller.base_url);
+  return m;
+}
+
+store::MediaRecord Studio::upload_check(const fs::path& temp_file,
+                                        const std::string& original_name) {
+  std::error_code ec;
+  const int64_t size = int64_t(fs::file_size(temp_file, ec));
+  if (ec) fail(ErrorCode::internal, "upload temp file vanished: " + ec.message());
+  const std::string label = display_name(original_name);
+  if (size > config_.upload_max_bytes)
+    fail(ErrorCode::too_large,
+         label + ": file size must be <= " + std::to_string(config_.upload_max_bytes) +
+             " bytes, got " + std::to_string(size));
+  if (size == 0) fail(ErrorCode::unsupported, label + ": file is empty");
+  store::MediaRecord m = probe_record(temp_file, label);
+  bool accepted = false;
+  for (const auto& f : kAccepted) accepted = accepted || f.format == m.format;
+  if (!accepted)
+    fail(ErrorCode::unsupported, label + ": type \"" + m.format +
+                                     "\" is not accepted; accepted types: " + accepted_list());
+  m.name = label;
+  return m;
+}
+
+Json Studio::upload_add(const Caller& caller, const std::string& session_id,
+                        const fs::path& temp_file, const std::string& original_name) {
+  return upload_files(caller, session_id, {{temp_file, original_name}}).at(0);
+}
+
+Json Studio::upload_files(const Caller& caller, const std::string& session_id,
+                          const std::vector<UploadFile>& files) {
+  TempFiles temps;
+  for (const auto& f : files) temps.add(f.temp);
+  store::Session session = session_of(caller, session_id);
+  if (files.empty()) fail_bad_request("an upload needs at least one file");
+  // Every file is checked before any is stored: one bad file keeps the whole request out.
+  std::vector<store::MediaRecord> records;
+  for (size_t i = 0; i < files.size(); ++i) {
+    try {
+      records.push_back(upload_check(files[i].temp, files[i].name));
+    } catch (const Error& e) {
+      if (files.size() == 1) throw;
+      fail(e.code(), std::string(e.what()) + " (file " + std::to_string(i + 1) + " of " +
+                         std::to_string(files.size()) + "; none of the files was stored)");
+    }
+  }
+  const int64_t now = now_unix_ms();
+  std::vector<fs::path> committed;
+  try {
+    for (size_t i = 0; i < files.size(); ++i) {
+      store::MediaRecord& m = records[i];
+      m.id = make_id("med_");
+      m.account_id = caller.account_id;
+      m.session_id = session.id;
+      m.origin = store::MediaOrigin::upload;
+      m.created_ms = now;
+      blobs_.commit(files[i].temp, blobs_.media_path(m.id));
+      committed.push_back(blobs_.media_path(m.id));
+    }
+  } catch (...) {
+    std::error_code ec;
+    for (const auto& p : committed) fs::remove(p, ec);
+    throw;
+  }
+  temps.release();
+  Json out = Json::array();
+  for (const auto& m : records) {
+    store_->media_create(m);
+    out.push_back(media_view(m, caller.base_url));
+  }
+  return out;
 }
 
 Json Studio::upload_urls(const Caller& caller, const std::string& session_id, const Json& body) {
@@ -317,17 +371,19 @@ Json Studio::upload_urls(const Caller& caller, const std::string& session_id, co
   limits.max_bytes = config_.upload_max_bytes;
   limits.timeout_ms = config_.url_fetch_timeout_ms;
   limits.allow_private = config_.url_fetch_allow_private;
-  Json files = Json::array();
-  for (size_t i = 0; i < urls.size(); ++i) {
+  for (size_t i = 0; i < urls.size(); ++i)
     if (!urls[i].is_string())
       fail_bad_request(json_path("urls", i) + " must be a string, got " + json_brief(urls[i]));
+  // All fetched, then all checked and stored together (upload_files: all or nothing).
+  TempFiles temps;
+  std::vector<UploadFile> files;
+  for (size_t i = 0; i < urls.size(); ++i) {
     const fs::path temp = upload_temp_path();
-    FileGuard guard(temp);
-    std::string name = url_fetch(urls[i].get<std::string>(), temp, limits);
-    guard.release();  // upload_add owns it now
-    files.push_back(upload_add(caller, session_id, temp, name));
+    temps.add(temp);
+    files.push_back({temp, url_fetch(urls[i].get<std::string>(), temp, limits)});
   }
-  return files;
+  temps.release();  // upload_files owns them now
+  return upload_files(caller, session_id, files);
 }
 
 Json Studio::media_view(const store::MediaRecord& m, const std::string& base_url) {
@@ -353,13 +409,21 @@ Json Studio::state(const Caller& caller, const std::string& session_id) {
     infos.push_back(media_view(m, caller.base_url));
   for (const auto& m : store_->media_list(s.id, store::MediaOrigin::generated))
     generated.push_back(media_view(m, caller.base_url));
+  // The session's latest generation jobs, in flight or finished, with their progress.
+  Json generations = Json::array();
+  auto jobs = store_->job_list(s.id, "generate");
+  const size_t skip =
+      jobs.size() > size_t(config_.generation_list_max) ? jobs.size() - config_.generation_list_max : 0;
+  for (size_t i = skip; i < jobs.size(); ++i)
+    generations.push_back(generation_view(jobs[i], caller.base_url));
   return Json{{"session_id", s.id},
               {"task_id", s.task_id},
               {"version", draft ? draft->version : 0},
               {"state",
                {{"draft", draft ? draft->draft : Json::object()},
                 {"video_infos", infos},
-                {"generated_media", generated}}}};
+                {"generated_media", generated},
+                {"generations", generations}}}};
 }
 
 Json Studio::draft_save(const Caller& caller, const std::string& session_id, const Json& draft,

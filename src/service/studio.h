@@ -1,6 +1,6 @@
 #pragma once
 // The studio service: accounts and tokens, sessions, credits, uploads, state, render
-// jobs with their workers, signed downloads and rate limits. Every method that takes a
+// and generation jobs with their workers, signed downloads and rate limits. Every method that takes a
 // Caller sees only that account's data: another account's ids answer as unknown.
 // Thread-safe. Methods report bad input as kino::Error with the API's codes.
 #include <atomic>
@@ -16,6 +16,7 @@
 #include "core/json.h"
 #include "core/progress.h"
 #include "service/chat_handler.h"
+#include "service/clip_generator.h"
 #include "service/rate_limiter.h"
 #include "service/service_config.h"
 #include "store/store.h"
@@ -49,9 +50,11 @@ class Studio {
   store::Store& store() { return *store_; }
   const store::BlobDir& blobs() const { return blobs_; }
 
+  // Starts the render workers and the one generation worker.
   void start_workers();
-  // Stops taking jobs, cancels renders in flight (they stay `running` in the store and
-  // are re-queued by the next start) and joins the workers.
+  // Stops taking jobs, cancels renders and generations in flight (they stay `running` in
+  // the store, credits still frozen, and are re-queued by the next start) and joins the
+  // workers.
   void stop_workers();
 
   // Auth: a new anonymous account with starting credits; returns the bearer token.
@@ -79,6 +82,16 @@ class Studio {
   Json upload_add(const Caller& caller, const std::string& session_id,
                   const std::filesystem::path& temp_file, const std::string& original_name);
 
+  // One upload request's files, all or nothing: every file is checked (size, type by
+  // probe) before any is stored; the first failing file's error is thrown, naming it, and
+  // then none is kept. Takes ownership of the temp files (removed unless stored).
+  struct UploadFile {
+    std::filesystem::path temp;
+    std::string name;  // the client's file name
+  };
+  Json upload_files(const Caller& caller, const std::string& session_id,
+                    const std::vector<UploadFile>& files);
+
   // Uploads by URL: body {"urls":["https://..."],"source_type":"url"}; each URL is
   // fetched (url_fetch.h rules, size and time capped) and added like a file.
   Json upload_urls(const Caller& caller, const std::string& session_id, const Json& body);
@@ -103,6 +116,23 @@ class Studio {
   DownloadFile download(const std::string& kind, const std::string& name, const std::string& exp,
                         const std::string& sig);
 
+  // Generation jobs. The generator runs on the one generation worker; plug it in before
+  // start_workers(). Without one, requests answer Error(unavailable) ("no model
+  // installed") and nothing is charged.
+  void set_clip_generator(std::unique_ptr<ClipGenerator> generator);
+  bool has_clip_generator() const { return generator_ != nullptr; }
+  std::string clip_generator_name() const;
+  // Body {"id"?, "sessionId", "prompt", "negative"?, "seconds"?, "aspect"?, "resolution"?,
+  // "seed"?, "image"? (an image media id: image-to-video)}. Freezes the cost from the
+  // table (Error(no_credits) when short, saying how to get more) and queues the job; a
+  // repeated id returns the existing job and freezes nothing.
+  Json generation_submit(const Caller& caller, const Json& body);
+  Json generation_status(const Caller& caller, const std::string& generation_id);
+  // Cancels a queued or running generation and returns its credits; a final one is left
+  // as it is. Returns the status.
+  Json generation_cancel(const Caller& caller, const std::string& generation_id);
+  Json generation_view(const store::Job& job, const std::string& base_url);
+
   ChatHandler& chat() { return *chat_; }
   void set_chat_handler(std::unique_ptr<ChatHandler> handler) { chat_ = std::move(handler); }
 
@@ -112,6 +142,18 @@ class Studio {
   void worker_loop();
   void run_render(const store::Job& job);
   void post_callback(const store::Job& job);
+  void generation_loop();
+  void run_generation(const store::Job& job);
+  // Generates (or finds, after a restart) the job's clip and records it; returns the result.
+  Json generate_clip(const store::Job& job, const CancelToken& cancel);
+  // Adds a finished clip to the end of the session's timeline (a new draft version).
+  void place_on_timeline(const store::Job& job, const std::string& media_id);
+  // Probes a file and fills a media record's kind, format, size, duration, size and info;
+  // `label` names the file in errors.
+  store::MediaRecord probe_record(const std::filesystem::path& file, const std::string& label);
+  // Checks and probes one uploaded temp file without storing it.
+  store::MediaRecord upload_check(const std::filesystem::path& temp_file,
+                                  const std::string& original_name);
 
   ServiceConfig config_;
   store::BlobDir blobs_;
@@ -120,10 +162,13 @@ class Studio {
   RateLimiter token_limiter_;
   RateLimiter ip_limiter_;
   std::unique_ptr<ChatHandler> chat_;
+  std::unique_ptr<ClipGenerator> generator_;
   std::atomic<bool> stopping_{false};
-  std::mutex worker_mutex_;  // guards running_ and wakes idle workers
+  std::mutex worker_mutex_;  // guards running_ and live_, wakes idle workers
   std::condition_variable worker_wake_;
+  std::condition_variable generation_wake_;
   std::map<std::string, CancelToken> running_;  // by job id
+  std::map<std::string, Progress> live_;        // latest progress of running generations
   std::vector<std::thread> workers_;
 };
 

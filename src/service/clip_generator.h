@@ -1,0 +1,42 @@
+#pragma once
+// The service's view of the generation engine: a request in, an MP4 file out. The binary
+// adapts gen::VideoGenerator to it (apps/kino); tests plug in a generator that writes
+// synthetic clips. This seam keeps the service and its tests free of LibTorch.
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include "core/progress.h"
+
+namespace kino::service {
+
+struct ClipRequest {
+  std::string prompt;
+  std::string negative;         // empty: the model's default negative prompt
+  std::filesystem::path image;  // image-to-video from this picture when not empty
+  int64_t seconds = 5;
+  std::string aspect = "16:9";        // "16:9", "9:16", "1:1", "4:5"
+  std::string resolution = "1080p";   // the output's short side: "480p", "720p", "1080p"
+  int64_t seed = -1;                  // -1: the generator picks one and reports it
+};
+
+struct ClipResult {
+  int64_t width = 0, height = 0, frames = 0;
+  double fps = 0;
+  int64_t seed = -1;  // the seed used
+  double seconds_taken = 0;
+};
+
+// Called from the service's one generation worker thread, one request at a time.
+class ClipGenerator {
+ public:
+  virtual ~ClipGenerator() = default;
+  virtual std::string model_name() const = 0;
+  // Writes an H.264 MP4 at `out` (the service moves it into the library). Progress
+  // stages "text", "denoise" (done/total steps), "decode", "encode". A request the model
+  // cannot serve: Error(bad_request); `cancel` set: Error(cancelled).
+  virtual ClipResult generate(const ClipRequest& request, const std::filesystem::path& out,
+                              const ProgressFn& progress, const CancelToken& cancel) = 0;
+};
+
+}  // namespace kino::service
