@@ -1,5 +1,6 @@
 #pragma once
-// `kino models inspect DIR` and `kino models run <component> --model DIR --in X --out Y`.
+// `kino models list`, `kino models pull NAME`, `kino models inspect DIR` and
+// `kino models run <component> --model DIR --in X --out Y`.
 #include <CLI/CLI.hpp>
 
 namespace kino::cli {
