@@ -22,6 +22,7 @@ struct ServeOptions {
   std::string public_url;
   int workers = 1;
   bool require_skill_headers = false;
+  std::string web;  // serve the page from this folder instead of the built-in copy
 };
 
 void serve(const ServeOptions& o) {
@@ -45,6 +46,7 @@ void serve(const ServeOptions& o) {
   http::ServerOptions options;
   options.host = o.host;
   options.port = uint16_t(o.port);
+  options.web = o.web.empty() ? http::StaticFiles::embedded() : http::StaticFiles::from_dir(o.web);
   http::Server server(studio, options);
   server.start();
   studio.start_workers();
@@ -74,6 +76,9 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("--workers", o->workers, "Render jobs run at once")->capture_default_str();
   cmd->add_flag("--require-skill-headers", o->require_skill_headers,
                 "Exports need X-Skill-Source/-Version/-Platform (402 otherwise)");
+  cmd->add_option("--web", o->web,
+                  "Serve the studio page from this folder (re-read on each request) instead of "
+                  "the copy built into the binary");
   cmd->callback([o] { serve(*o); });
 }
 

@@ -252,6 +252,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void handle() {
     phase_ = Phase::handling;
+    // Page files are in memory (or a small read while developing): no handler thread.
+    if (srv_.opt.web) {
+      if (auto page = srv_.opt.web->serve(req_)) return respond(std::move(*page));
+    }
     stream_.expires_never();
     net::post(srv_.handlers, [self = shared_from_this()] {
       auto res =

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "http/server_limits.h"
+#include "http/static_files.h"
 
 namespace kino::service {
 class Studio;
@@ -19,6 +20,8 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 8080;  // 0: any free port (see Server::port())
   ServerLimits limits;
+  // The studio page, answered for GET / HEAD of page paths before the API; none: API only.
+  std::shared_ptr<const StaticFiles> web;
 };
 
 class Server {

@@ -1,0 +1,47 @@
+# Writes a C++ source defining kino::http::web_embedded_files() from every file under
+# ROOT (dot files excluded). Run at build time:
+#   cmake -DROOT=<folder> -DOUT=<file.cpp> -P embed_files.cmake
+if(NOT ROOT OR NOT OUT)
+  message(FATAL_ERROR "embed_files.cmake needs -DROOT=<folder> -DOUT=<file.cpp>")
+endif()
+file(GLOB_RECURSE files LIST_DIRECTORIES false RELATIVE ${ROOT} ${ROOT}/*)
+list(FILTER files EXCLUDE REGEX "(^|/)\\.")
+list(SORT files)
+
+set(arrays "")
+set(entries "")
+set(i 0)
+foreach(rel ${files})
+  file(READ ${ROOT}/${rel} hex HEX)
+  string(LENGTH "${hex}" hex_len)
+  math(EXPR size "${hex_len} / 2")
+  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," bytes "${hex}")
+  # 32 bytes a line keeps the generated file readable in a diff tool.
+  string(REGEX REPLACE "((0x[0-9a-f][0-9a-f],){32})" "\\1\n    " bytes "${bytes}")
+  if(size EQUAL 0)
+    set(bytes "0")
+  endif()
+  string(APPEND arrays "const unsigned char f${i}[] = {\n    ${bytes}};\n")
+  string(APPEND entries "    {\"${rel}\", f${i}, ${size}},\n")
+  math(EXPR i "${i} + 1")
+endforeach()
+
+set(body "// Generated from web/ by src/http/embed_files.cmake. Do not edit.\n")
+string(APPEND body "#include \"http/static_files.h\"\n\nnamespace kino::http {\nnamespace {\n")
+string(APPEND body "${arrays}")
+if(i EQUAL 0)
+  string(APPEND body "}  // namespace\n\nstd::span<const EmbeddedFile> web_embedded_files() {\n  return {};\n}\n")
+else()
+  string(APPEND body "const EmbeddedFile kFiles[] = {\n${entries}};\n}  // namespace\n\n")
+  string(APPEND body "std::span<const EmbeddedFile> web_embedded_files() {\n  return kFiles;\n}\n")
+endif()
+string(APPEND body "\n}  // namespace kino::http\n")
+
+# Rewritten only when different, so an unchanged page does not relink everything.
+if(EXISTS ${OUT})
+  file(READ ${OUT} old)
+  if(old STREQUAL body)
+    return()
+  endif()
+endif()
+file(WRITE ${OUT} "${body}")

@@ -1,0 +1,330 @@
+// End-to-end tests of the studio page: a real `kino serve` on a free loopback port with a
+// fresh data folder, driven in Debian's headless Chromium by playwright-core.
+//
+//   KINO_BIN=build/apps/kino/kino KINO_WEB_ARTIFACTS=out/ node tests/web/studio.test.mjs
+//
+// Exit 77 (CTest: skipped) when playwright-core (npm ci in tests/web) or Chromium is
+// missing. Screenshots of every step go to KINO_WEB_ARTIFACTS.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const KINO = process.env.KINO_BIN;
+const CHROMIUM = process.env.KINO_CHROMIUM || '/usr/bin/chromium';
+const ARTIFACTS = process.env.KINO_WEB_ARTIFACTS || path.join(os.tmpdir(), 'kino-web-artifacts');
+const CHROMIUM_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+let chromium;
+try {
+  ({ chromium } = await import('playwright-core'));
+} catch {
+  console.log('web tests skipped: playwright-core is not installed (run `npm ci` in tests/web)');
+  process.exit(77);
+}
+if (!fs.existsSync(CHROMIUM)) {
+  console.log(`web tests skipped: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
+  process.exit(77);
+}
+if (!KINO || !fs.existsSync(KINO)) {
+  console.error('KINO_BIN must name the kino binary');
+  process.exit(1);
+}
+
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'kino-web-'));
+fs.rmSync(ARTIFACTS, { recursive: true, force: true });
+fs.mkdirSync(ARTIFACTS, { recursive: true });
+
+function ffmpeg(args) {
+  execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...args]);
+}
+
+// Media the visitor uploads, made here with ffmpeg's lavfi sources.
+const files = {
+  image: path.join(work, 'sunrise.png'),
+  music: path.join(work, 'tune.mp3'),
+  big: path.join(work, 'holiday.mp4'),
+  fake: path.join(work, 'fake.png'),
+};
+
+before(() => {
+  ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=1', '-frames:v', '1', files.image]);
+  ffmpeg(['-f', 'lavfi', '-i', 'sine=frequency=440:duration=4', '-c:a', 'libmp3lame', '-b:a', '64k', files.music]);
+  // One byte over the 20 MB limit: the page must refuse it before sending anything.
+  fs.writeFileSync(files.big, Buffer.alloc(20 * 1024 * 1024 + 1, 7));
+  // A picture by name, text by content: only the server can tell (4001).
+  fs.writeFileSync(files.fake, 'this is not a picture\n'.repeat(50));
+});
+
+after(() => {
+  fs.rmSync(work, { recursive: true, force: true });
+});
+
+async function startServer() {
+  const data = fs.mkdtempSync(path.join(work, 'data-'));
+  const proc = spawn(KINO, ['serve', '--host', '127.0.0.1', '--port', '0', '--data', data], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`kino serve did not start:\n${log}`)), 30000);
+    const onData = (chunk) => {
+      log += chunk;
+      const m = /kino serve: (http:\/\/127\.0\.0\.1:\d+)/.exec(log);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    };
+    proc.stdout.on('data', onData);
+    proc.stderr.on('data', (c) => (log += c));
+    proc.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`kino serve exited with ${code}:\n${log}`));
+    });
+  });
+  return {
+    url,
+    db: path.join(data, 'kino.db'),
+    async stop() {
+      if (proc.exitCode !== null) return;
+      const exited = new Promise((r) => proc.once('exit', r));
+      proc.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+// A new visitor: a fresh profile (--user-data-dir) and so an empty localStorage.
+async function openBrowser(options = {}) {
+  const profile = fs.mkdtempSync(path.join(work, 'profile-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_FLAGS,
+    viewport: { width: 1280, height: 900 },
+    ...options,
+  });
+  const page = context.pages()[0] || (await context.newPage());
+  const errors = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
+  return { context, page, errors };
+}
+
+// The console errors, less those the test provoked on purpose (a refused request is
+// logged by Chromium itself as "Failed to load resource ... status of 401").
+function unexpected(errors, allowedStatuses = []) {
+  return errors.filter(
+    (e) => !allowedStatuses.some((s) => e.includes(`Failed to load resource: the server responded with a status of ${s}`)),
+  );
+}
+
+let shot = 0;
+async function screenshot(page, name) {
+  shot += 1;
+  await page.screenshot({ path: path.join(ARTIFACTS, `${String(shot).padStart(2, '0')}-${name}.png`), fullPage: true });
+}
+
+async function sendChat(page, text) {
+  const before = await page.locator('#chat-log .msg-model').count();
+  await page.fill('#chat-input', text);
+  await page.press('#chat-input', 'Enter');
+  // The turn is over when the send button is enabled again.
+  await page.waitForFunction(
+    (n) => document.querySelectorAll('#chat-log .msg-model:not(.msg-working)').length > n &&
+      !document.getElementById('chat-send').disabled,
+    before,
+    { timeout: 30000 },
+  );
+  return page.locator('#chat-log .msg-model .body').last().innerText();
+}
+
+test('a new visitor uploads, edits through the chat and the timeline, exports and watches the result', async () => {
+  const server = await startServer();
+  const { context, page, errors } = await openBrowser();
+  try {
+    await page.goto(server.url);
+    await page.waitForFunction(() => document.getElementById('credits-value').textContent === '100');
+    const token = await page.evaluate(() => localStorage.getItem('kino.token'));
+    assert.match(token, /^[0-9a-f]{64}$/, 'an anonymous token is kept in localStorage');
+    assert.equal(await page.locator('h2#chat-title').innerText(), 'Chat');
+    await screenshot(page, 'new-visitor');
+
+    // Several files at once through the file input of the upload area.
+    await page.setInputFiles('#file-input', [files.image, files.music]);
+    await page.waitForFunction(() => document.querySelectorAll('#library .card').length === 2, null, { timeout: 30000 });
+    assert.equal(await page.locator('#uploads .upload-done').count(), 2);
+    await page.waitForFunction(() => {
+      const img = document.querySelector('#library .card-image img');
+      return img && img.complete && img.naturalWidth === 640;
+    });
+    assert.equal(await page.locator('#library .card-audio').count(), 1);
+    await screenshot(page, 'uploaded');
+
+    // The picture goes onto the timeline from the library.
+    await page.locator('#library .card-image button', { hasText: 'Add to timeline' }).click();
+    await page.waitForSelector('#tracks .segment-video', { timeout: 30000 });
+    await page.waitForFunction(() => !document.getElementById('chat-send').disabled);
+
+    const titleReply = await sendChat(page, "add a title 'Urban Dreams' for the first 3 seconds");
+    assert.match(titleReply, /Urban Dreams/);
+    const title = page.locator('#tracks .segment-text');
+    await title.waitFor();
+    assert.equal(await title.innerText(), 'Urban Dreams');
+    await screenshot(page, 'title');
+
+    const musicReply = await sendChat(page, 'add the music at 35%');
+    assert.match(musicReply, /35%/);
+    const music = page.locator('#tracks .segment-audio');
+    await music.waitFor();
+    assert.match(await music.innerText(), /35%/);
+    assert.equal(await page.locator('#tracks .lane').count(), 3, 'a lane per track');
+    await screenshot(page, 'music');
+
+    // Segments are drawn to scale: the 3 s title spans the 3 s picture.
+    const titleBox = await title.boundingBox();
+    const clipBox = await page.locator('#tracks .segment-video').boundingBox();
+    assert.ok(Math.abs(titleBox.width - clipBox.width) <= 2, `title ${titleBox.width}px vs clip ${clipBox.width}px`);
+
+    // Select the title with the keyboard and trim it to 2 seconds.
+    await title.focus();
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#inspector:not([hidden])');
+    assert.equal(await page.locator('#trim-seconds').inputValue(), '3');
+    await page.fill('#trim-seconds', '2');
+    await page.press('#trim-seconds', 'Enter');
+    await page.waitForFunction(() => {
+      const s = document.querySelector('#tracks .segment-text');
+      return s && /0:02/.test(s.getAttribute('aria-label'));
+    }, null, { timeout: 30000 });
+    const trimmed = await page.locator('#tracks .segment-text').boundingBox();
+    assert.ok(Math.abs(trimmed.width - (clipBox.width * 2) / 3) <= 3, `trimmed title ${trimmed.width}px`);
+    await screenshot(page, 'trimmed');
+
+    // Export with progress, a download link, and the result in the player.
+    await page.click('#export');
+    await page.waitForSelector('#export-status progress');
+    const link = page.locator('#export-status a.download');
+    await link.waitFor({ timeout: 180000 });
+    const href = await link.getAttribute('href');
+    await page.waitForFunction(() => {
+      const v = document.getElementById('player');
+      return v.readyState >= 1 && v.duration > 0;
+    }, null, { timeout: 30000 });
+    const video = await page.evaluate(() => {
+      const v = document.getElementById('player');
+      return { src: v.currentSrc, duration: v.duration, width: v.videoWidth, height: v.videoHeight };
+    });
+    assert.equal(video.src, href);
+    assert.ok(Math.abs(video.duration - 3) < 0.15, `exported duration ${video.duration} s, want 3 s`);
+    assert.deepEqual([video.width, video.height], [1920, 1080]);
+    const head = await fetch(href, { method: 'HEAD' });
+    assert.equal(head.status, 200);
+    const size = Number(head.headers.get('content-length'));
+    assert.ok(size > 10000, `export is ${size} bytes`);
+    await screenshot(page, 'exported');
+
+    assert.deepEqual(unexpected(errors), []);
+  } finally {
+    await context.close();
+    await server.stop();
+  }
+});
+
+test('phone width in Chinese: uploads too large or of the wrong type are explained', async () => {
+  const server = await startServer();
+  const { context, page, errors } = await openBrowser({
+    viewport: { width: 390, height: 844 },
+    locale: 'zh-CN',
+    isMobile: true,
+    hasTouch: true,
+  });
+  try {
+    await page.goto(server.url);
+    await page.waitForFunction(() => document.getElementById('credits-value').textContent === '100');
+    assert.equal(await page.locator('h2#chat-title').innerText(), '对话', 'the browser language picks Chinese');
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `the page is ${overflow}px wider than the phone`);
+
+    await page.setInputFiles('#file-input', [files.big]);
+    const tooLarge = page.locator('#uploads .upload-error .upload-status').first();
+    await tooLarge.waitFor();
+    assert.match(await tooLarge.innerText(), /20 MB/);
+    assert.match(await tooLarge.innerText(), /holiday\.mp4/);
+    await screenshot(page, 'phone-too-large');
+
+    // Passes the page's checks; the server probes it and refuses (4001).
+    await page.setInputFiles('#file-input', [files.fake]);
+    await page.waitForFunction(() => document.querySelectorAll('#uploads .upload-error').length === 2, null, {
+      timeout: 30000,
+    });
+    assert.match(await page.locator('#uploads .upload-status').first().innerText(), /fake\.png.*不是支持的文件类型/);
+    assert.equal(await page.locator('#library .card').count(), 0);
+
+    await page.selectOption('#lang', 'en');
+    assert.equal(await page.locator('h2#chat-title').innerText(), 'Chat');
+    assert.equal(await page.evaluate(() => localStorage.getItem('kino.lang')), 'en');
+    await screenshot(page, 'phone-english');
+
+    assert.deepEqual(unexpected(errors, [415]), []);
+  } finally {
+    await context.close();
+    await server.stop();
+  }
+});
+
+function expireTokens(db) {
+  execFileSync('python3', [
+    '-c',
+    'import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute("UPDATE tokens SET expires_ms = 1"); c.commit()',
+    db,
+  ]);
+}
+
+test('an expired token is replaced without the visitor noticing', async () => {
+  const server = await startServer();
+  const { context, page, errors } = await openBrowser();
+  try {
+    await page.goto(server.url);
+    await page.waitForFunction(() => document.getElementById('credits-value').textContent === '100');
+    const first = await page.evaluate(() => localStorage.getItem('kino.token'));
+
+    // Expires while the page is open: the next request gets 1001 and is sent again.
+    expireTokens(server.db);
+    const reply = await sendChat(page, 'credits');
+    assert.match(reply, /100 credits/);
+    const second = await page.evaluate(() => localStorage.getItem('kino.token'));
+    assert.match(second, /^[0-9a-f]{64}$/);
+    assert.notEqual(second, first);
+
+    // Expires between visits: the reload starts with the stored token.
+    expireTokens(server.db);
+    await page.reload();
+    await page.waitForFunction(
+      (old) => document.getElementById('credits-value').textContent === '100' && localStorage.getItem('kino.token') !== old,
+      second,
+    );
+    assert.equal(await page.locator('#chat-log .msg-error').count(), 0);
+    assert.equal(await page.locator('#toast:not([hidden])').count(), 0);
+    await screenshot(page, 'token-replaced');
+
+    assert.deepEqual(unexpected(errors, [401]), []);
+  } finally {
+    await context.close();
+    await server.stop();
+  }
+});

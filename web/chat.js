@@ -1,0 +1,150 @@
+// The chat log: the visitor's messages, the agent's replies as the event stream brings
+// them, a progress bar per running export, and errors in words.
+import { t } from './i18n.js';
+
+// Text with its http(s) links made clickable; everything else stays plain text.
+function withLinks(el, text) {
+  const parts = text.split(/(https?:\/\/[^\s)（）]+)/g);
+  for (const part of parts) {
+    if (/^https?:\/\//.test(part)) {
+      const a = document.createElement('a');
+      a.href = part;
+      a.textContent = part.length > 60 ? `${part.slice(0, 57)}…` : part;
+      a.target = '_blank';
+      a.rel = 'noopener';
+      el.append(a);
+    } else if (part) {
+      el.append(document.createTextNode(part));
+    }
+  }
+}
+
+export function progressBar(label) {
+  const wrap = document.createElement('div');
+  wrap.className = 'job';
+  const name = document.createElement('span');
+  name.className = 'job-label';
+  name.textContent = label;
+  const bar = document.createElement('progress');
+  bar.max = 1;
+  bar.value = 0;
+  bar.setAttribute('aria-label', label);
+  const status = document.createElement('span');
+  status.className = 'job-status';
+  const links = document.createElement('span');
+  links.className = 'job-links';
+  wrap.append(name, bar, status, links);
+  return {
+    el: wrap,
+    // view: a render status (docs/API.md). onWatch(url) offers the result to the player.
+    update(view, onWatch) {
+      const progress = Number(view.progress || 0);
+      bar.value = view.status === 'completed' ? 1 : progress;
+      wrap.dataset.status = view.status || '';
+      if (view.status === 'rendering') status.textContent = t('job.rendering', { pct: Math.round(progress * 100) });
+      else if (view.status === 'failed') status.textContent = `${t('job.failed')}: ${view.error || ''}`;
+      else status.textContent = t(`job.${view.status || 'queued'}`);
+      if (view.status === 'completed' && view.output && view.output.url && !links.childElementCount) {
+        const a = document.createElement('a');
+        a.href = view.output.url;
+        a.className = 'button download';
+        a.setAttribute('download', '');
+        a.textContent = t('job.download');
+        const watch = document.createElement('button');
+        watch.type = 'button';
+        watch.textContent = t('job.watch');
+        watch.addEventListener('click', () => onWatch(view.output.url));
+        links.append(a, watch);
+        onWatch(view.output.url, true);
+      }
+    },
+  };
+}
+
+export class ChatView {
+  constructor(list, { onWatch }) {
+    this.list = list;
+    this.onWatch = onWatch;
+    this.jobs = new Map();
+    this.streaming = null;
+  }
+
+  item(role, cls) {
+    const li = document.createElement('li');
+    li.className = `msg msg-${role}${cls ? ` ${cls}` : ''}`;
+    const who = document.createElement('span');
+    who.className = 'who';
+    who.textContent = role === 'user' ? t('chat.you') : t('chat.kino');
+    const body = document.createElement('div');
+    body.className = 'body';
+    li.append(who, body);
+    this.list.append(li);
+    this.list.scrollTop = this.list.scrollHeight;
+    return body;
+  }
+
+  user(text) {
+    this.item('user').textContent = text;
+  }
+
+  reply(text) {
+    withLinks(this.item('model'), text);
+  }
+
+  error(text) {
+    this.item('model', 'msg-error').textContent = text;
+  }
+
+  // A "working" line shown while a turn's stream is open.
+  working(on) {
+    if (on && !this.busy) {
+      this.busy = this.item('model', 'msg-working');
+      this.busy.textContent = t('chat.working');
+    } else if (!on && this.busy) {
+      this.busy.parentElement.remove();
+      this.busy = null;
+    }
+  }
+
+  keepWorkingLast() {
+    if (this.busy) this.list.append(this.busy.parentElement);
+    this.list.scrollTop = this.list.scrollHeight;
+  }
+
+  // One ADK event of /run_sse. Returns true when the event carried visible text.
+  event(ev) {
+    let shown = false;
+    const parts = (ev.content && ev.content.parts) || [];
+    for (const part of parts) {
+      if (typeof part.text === 'string' && part.text) {
+        if (ev.partial) {
+          if (!this.streaming) this.streaming = this.item('model');
+          this.streaming.append(document.createTextNode(part.text));
+        } else if (this.streaming) {
+          this.streaming.replaceChildren();
+          withLinks(this.streaming, part.text);
+          this.streaming = null;
+        } else {
+          this.reply(part.text);
+        }
+        shown = true;
+      }
+      const res = part.functionResponse;
+      if (res && res.response && typeof res.response.status === 'string' && res.response.id) {
+        this.job(res.response);
+      }
+    }
+    this.keepWorkingLast();
+    return shown;
+  }
+
+  job(view) {
+    let job = this.jobs.get(view.id);
+    if (!job) {
+      job = progressBar(t('job.export'));
+      this.jobs.set(view.id, job);
+      this.item('model', 'msg-job').append(job.el);
+    }
+    job.update(view, this.onWatch);
+  }
+}
