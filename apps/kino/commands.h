@@ -8,5 +8,6 @@ void add_render_command(CLI::App& app);
 void add_probe_command(CLI::App& app);
 void add_summary_command(CLI::App& app);
 void add_demo_command(CLI::App& app);
+void add_worker_command(CLI::App& app);
 
 }  // namespace kino::cli

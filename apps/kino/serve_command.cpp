@@ -2,7 +2,9 @@
 
 #include <signal.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <ctime>
 #include <memory>
 #include <string>
 
@@ -19,6 +21,7 @@ struct ServeOptions {
   std::string host = "127.0.0.1";
   int port = 8080;
   std::string data = "kino-data";
+  std::string db;  // empty: SQLite in the data folder
   std::string public_url;
   int workers = 1;
   bool require_skill_headers = false;
@@ -28,8 +31,8 @@ struct ServeOptions {
 void serve(const ServeOptions& o) {
   if (o.port < 0 || o.port > 65535)
     fail_bad_request("--port must be 0..65535, got " + std::to_string(o.port));
-  if (o.workers < 1 || o.workers > 64)
-    fail_bad_request("--workers must be 1..64, got " + std::to_string(o.workers));
+  if (o.workers < 0 || o.workers > 64)
+    fail_bad_request("--workers must be 0..64, got " + std::to_string(o.workers));
   // Signals are taken by sigwait below; block them before any thread starts.
   sigset_t signals;
   sigemptyset(&signals);
@@ -39,6 +42,7 @@ void serve(const ServeOptions& o) {
 
   service::ServiceConfig config;
   config.data_dir = o.data;
+  config.database_url = o.db;
   config.public_url = o.public_url;
   config.render_workers = o.workers;
   config.require_skill_headers = o.require_skill_headers;
@@ -49,13 +53,32 @@ void serve(const ServeOptions& o) {
   options.web = o.web.empty() ? http::StaticFiles::embedded() : http::StaticFiles::from_dir(o.web);
   http::Server server(studio, options);
   server.start();
-  studio.start_workers();
+  if (o.workers > 0) {
+    studio.start_workers();
+  } else {
+    log_info("--workers 0: this server runs no jobs; `kino worker` processes run them");
+  }
   std::printf("kino serve: http://%s:%u (data in %s; Ctrl-C stops)\n", o.host.c_str(),
               unsigned(server.port()), o.data.c_str());
   std::fflush(stdout);
 
-  int sig = 0;
-  sigwait(&signals, &sig);
+  if (store::store_url_is_postgres(o.db)) {
+    // A shared store: now and then take back the jobs of workers that died.
+    while (true) {
+      timespec wait{30, 0};
+      const int sig = sigtimedwait(&signals, nullptr, &wait);
+      if (sig == SIGINT || sig == SIGTERM || (sig < 0 && errno != EAGAIN && errno != EINTR)) break;
+      try {
+        if (int64_t n = studio.store().job_requeue_running(); n > 0)
+          log_info("re-queued " + std::to_string(n) + " job(s) of a worker that is gone");
+      } catch (const std::exception& e) {
+        log_error(std::string("re-queue sweep: ") + e.what());
+      }
+    }
+  } else {
+    int sig = 0;
+    sigwait(&signals, &sig);
+  }
   log_info("stopping: finishing replies in flight");
   server.stop();
   studio.stop_workers();
@@ -71,9 +94,14 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("--port", o->port, "Port to listen on (0: any free port)")->capture_default_str();
   cmd->add_option("--data", o->data, "Data folder: database, server secret, files")
       ->capture_default_str();
+  cmd->add_option("--db", o->db,
+                  "PostgreSQL URL shared with other servers and `kino worker` processes "
+                  "(default: SQLite in the data folder)");
   cmd->add_option("--public-url", o->public_url,
                   "Base URL for links in replies (default: from the Host header)");
-  cmd->add_option("--workers", o->workers, "Render jobs run at once")->capture_default_str();
+  cmd->add_option("--workers", o->workers,
+                  "Render jobs run at once (0: none here, `kino worker` processes run them)")
+      ->capture_default_str();
   cmd->add_flag("--require-skill-headers", o->require_skill_headers,
                 "Exports need X-Skill-Source/-Version/-Platform (402 otherwise)");
   cmd->add_option("--web", o->web,
@@ -85,6 +113,7 @@ void add_serve_command(CLI::App& app) {
 void add_admin_command(CLI::App& app) {
   struct GrantOptions {
     std::string data = "kino-data";
+    std::string db;
     std::string account;
     std::string token;
     int64_t amount = 0;
@@ -97,6 +126,7 @@ void add_admin_command(CLI::App& app) {
   credits->require_subcommand(1);
   CLI::App* grant = credits->add_subcommand("grant", "Add credits to an account (a ledger grant)");
   grant->add_option("--data", o->data, "Data folder of the server")->capture_default_str();
+  grant->add_option("--db", o->db, "The server's PostgreSQL URL, when it has one");
   grant->add_option("--account", o->account, "Account id (acc_...)");
   grant->add_option("--token", o->token, "Or: a bearer token of the account");
   grant->add_option("--amount", o->amount, "Credits to add (> 0)")->required();
@@ -104,7 +134,7 @@ void add_admin_command(CLI::App& app) {
   grant->callback([o] {
     if (o->amount <= 0) fail_bad_request("--amount must be > 0, got " + std::to_string(o->amount));
     // The store alone: a Studio would re-queue the running server's jobs.
-    auto store = store::sqlite_store_open(std::filesystem::path(o->data) / "kino.db");
+    auto store = store::store_open(o->db, std::filesystem::path(o->data) / "kino.db");
     std::string account = o->account;
     if (account.empty() && !o->token.empty()) {
       auto token = store->token_get(service::sha256_hex(o->token));

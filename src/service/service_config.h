@@ -11,6 +11,10 @@ namespace kino::service {
 
 struct ServiceConfig {
   std::filesystem::path data_dir = "kino-data";  // database, server secret, files by id
+  // Empty: SQLite in data_dir (one machine). "postgresql://...": a database shared with
+  // other servers and `kino worker` processes; data_dir is then the shared blob store
+  // (the same folder on every machine). See store_open().
+  std::string database_url;
   // Absolute base for links in replies ("https://studio.example"); empty: the http layer
   // derives it from the request's Host header.
   std::string public_url;
@@ -30,13 +34,14 @@ struct ServiceConfig {
   int render_workers = 1;  // jobs rendered at once
   int render_threads = 0;  // threads per render (0 = all cores)
   const char* x264_preset = "veryfast";
-  int64_t job_poll_ms = 200;          // how often idle workers look for queued jobs
-  int callback_attempts = 4;          // POSTs of a final job status to callback_url
-  int64_t callback_backoff_ms = 500;  // first retry delay; doubles each time
+  int64_t job_poll_ms = 200;            // how often idle workers look for queued jobs
+  int64_t job_poll_notified_ms = 5000;  // the same when the store wakes them (PostgreSQL)
+  int callback_attempts = 4;            // POSTs of a final job status to callback_url
+  int64_t callback_backoff_ms = 500;    // first retry delay; doubles each time
   int64_t callback_timeout_ms = 5000;
 
   // Generation (one worker; a ClipGenerator must be plugged in, else requests answer 503).
-  GenerationCosts generation_costs;              // credits per second of output
+  GenerationCosts generation_costs;             // credits per second of output
   std::string generation_resolution = "1080p";  // when a request names none
   int generation_min_seconds = 1;
   int generation_max_seconds = 10;

@@ -118,17 +118,39 @@ constexpr int kMaxRenderAttempts = 3;  // a job that keeps crashing the server i
 Studio::Studio(ServiceConfig config)
     : config_(std::move(config)),
       blobs_(config_.data_dir),
-      store_(store::sqlite_store_open(config_.data_dir / "kino.db")),
+      store_(store::store_open(config_.database_url, config_.data_dir / "kino.db")),
       secret_(load_or_create_secret(config_.data_dir / "server_secret")),
       token_limiter_(config_.token_rate),
       ip_limiter_(config_.ip_rate),
       chat_(agent_chat_handler(*this)) {
-  blobs_.clear_temp();
+  // A data folder shared with other machines holds their files in progress too.
+  blobs_.clear_temp(store::store_url_is_postgres(config_.database_url) ? std::chrono::hours(1)
+                                                                       : std::chrono::hours(0));
   int64_t requeued = store_->job_requeue_running();
   if (requeued > 0) log_info("re-queued " + std::to_string(requeued) + " interrupted job(s)");
+  // A shared store announces what other processes do: a queued job wakes the idle workers
+  // at once (they poll only as a fallback), and a job this process runs that was finished
+  // elsewhere (cancelled through another server) is stopped here.
+  store_notices_ = store_->job_listen([this](const store::JobNotice& n) {
+    if (n.queued) {
+      worker_wake_.notify_all();
+      generation_wake_.notify_all();
+      return;
+    }
+    CancelToken token;
+    {
+      std::lock_guard lock(worker_mutex_);
+      auto it = running_.find(n.job_id);
+      if (it == running_.end()) return;
+      token = it->second;
+    }
+    auto job = store_->job_get(n.job_id);
+    if (job && store::job_state_final(job->state)) token.cancel();
+  });
 }
 
 Studio::~Studio() {
+  store_->job_listen(nullptr);
   stop_workers();
 }
 
@@ -301,8 +323,8 @@ store::MediaRecord Studio::upload_check(const fs::path& temp_file,
   bool accepted = false;
   for (const auto& f : kAccepted) accepted = accepted || f.format == m.format;
   if (!accepted)
-    fail(ErrorCode::unsupported, label + ": type \"" + m.format +
-                                     "\" is not accepted; accepted types: " + accepted_list());
+    fail(ErrorCode::unsupported,
+         label + ": type \"" + m.format + "\" is not accepted; accepted types: " + accepted_list());
   m.name = label;
   return m;
 }
@@ -412,8 +434,9 @@ Json Studio::state(const Caller& caller, const std::string& session_id) {
   // The session's latest generation jobs, in flight or finished, with their progress.
   Json generations = Json::array();
   auto jobs = store_->job_list(s.id, "generate");
-  const size_t skip =
-      jobs.size() > size_t(config_.generation_list_max) ? jobs.size() - config_.generation_list_max : 0;
+  const size_t skip = jobs.size() > size_t(config_.generation_list_max)
+                          ? jobs.size() - config_.generation_list_max
+                          : 0;
   for (size_t i = skip; i < jobs.size(); ++i)
     generations.push_back(generation_view(jobs[i], caller.base_url));
   return Json{{"session_id", s.id},
@@ -555,7 +578,7 @@ void Studio::worker_loop() {
     }
     if (!job) {
       std::unique_lock lock(worker_mutex_);
-      worker_wake_.wait_for(lock, std::chrono::milliseconds(config_.job_poll_ms),
+      worker_wake_.wait_for(lock, std::chrono::milliseconds(job_poll_ms()),
                             [this] { return stopping_.load(); });
       continue;
     }

@@ -1,8 +1,8 @@
 #pragma once
 // The studio service: accounts and tokens, sessions, credits, uploads, state, render
-// and generation jobs with their workers, signed downloads and rate limits. Every method that takes a
-// Caller sees only that account's data: another account's ids answer as unknown.
-// Thread-safe. Methods report bad input as kino::Error with the API's codes.
+// and generation jobs with their workers, signed downloads and rate limits. Every method that takes
+// a Caller sees only that account's data: another account's ids answer as unknown. Thread-safe.
+// Methods report bad input as kino::Error with the API's codes.
 #include <atomic>
 #include <condition_variable>
 #include <filesystem>
@@ -140,6 +140,10 @@ class Studio {
 
  private:
   void worker_loop();
+  // How long an idle worker waits before looking at the queue again.
+  int64_t job_poll_ms() const {
+    return store_notices_ ? config_.job_poll_notified_ms : config_.job_poll_ms;
+  }
   void run_render(const store::Job& job);
   void post_callback(const store::Job& job);
   void generation_loop();
@@ -158,6 +162,7 @@ class Studio {
   ServiceConfig config_;
   store::BlobDir blobs_;
   std::unique_ptr<store::Store> store_;
+  bool store_notices_ = false;  // the store wakes idle workers itself (job_listen)
   std::string secret_;
   RateLimiter token_limiter_;
   RateLimiter ip_limiter_;

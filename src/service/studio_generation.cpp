@@ -141,10 +141,9 @@ Json Studio::generation_submit(const Caller& caller, const Json& body) {
   job.session_id = s.id;
   job.kind = "generate";
   job.credits = cost;
-  job.params = Json{{"prompt", prompt},         {"negative", negative}, {"seconds", seconds},
-                    {"aspect", aspect},         {"resolution", resolution}, {"seed", seed},
-                    {"image", image},           {"language", s.language},
-                    {"base_url", caller.base_url}};
+  job.params = Json{{"prompt", prompt}, {"negative", negative},     {"seconds", seconds},
+                    {"aspect", aspect}, {"resolution", resolution}, {"seed", seed},
+                    {"image", image},   {"language", s.language},   {"base_url", caller.base_url}};
   bool created = false;
   store::Job stored;
   try {
@@ -237,7 +236,7 @@ void Studio::generation_loop() {
     }
     if (!job) {
       std::unique_lock lock(worker_mutex_);
-      generation_wake_.wait_for(lock, std::chrono::milliseconds(config_.job_poll_ms),
+      generation_wake_.wait_for(lock, std::chrono::milliseconds(job_poll_ms()),
                                 [this] { return stopping_.load(); });
       continue;
     }
@@ -296,9 +295,12 @@ Json Studio::generate_clip(const store::Job& job, const CancelToken& cancel) {
   if (auto done = store_->media_get(media_id)) {
     // An earlier run stored the clip and was stopped before finishing the job.
     Json g = done->info.value("generation", Json::object());
-    return Json{{"media_id", media_id},          {"width", done->width},
-                {"height", done->height},        {"duration_ms", done->duration_ms},
-                {"seed", g.value("seed", int64_t(-1))}, {"model", g.value("model", "")}};
+    return Json{{"media_id", media_id},
+                {"width", done->width},
+                {"height", done->height},
+                {"duration_ms", done->duration_ms},
+                {"seed", g.value("seed", int64_t(-1))},
+                {"model", g.value("model", "")}};
   }
   if (!generator_)
     fail(ErrorCode::unavailable,
@@ -342,8 +344,7 @@ Json Studio::generate_clip(const store::Job& job, const CancelToken& cancel) {
 
   store::MediaRecord m = probe_record(temp, "generated clip");
   if (m.kind != "video")
-    fail(ErrorCode::internal, "the generator wrote a " + m.format + " " + m.kind +
-                                  ", not a video");
+    fail(ErrorCode::internal, "the generator wrote a " + m.format + " " + m.kind + ", not a video");
   // A cancel that came while the last stage ran: keep nothing (the cancel released the
   // credits already).
   auto now = store_->job_get(job.id);
@@ -355,16 +356,24 @@ Json Studio::generate_clip(const store::Job& job, const CancelToken& cancel) {
   m.session_id = job.session_id;
   m.origin = store::MediaOrigin::generated;
   m.name = clip_name(request.prompt);
-  m.info["generation"] = Json{{"job_id", job.id},    {"prompt", request.prompt},
-                              {"seed", r.seed},      {"model", model},
+  m.info["generation"] = Json{{"job_id", job.id},
+                              {"prompt", request.prompt},
+                              {"seed", r.seed},
+                              {"model", model},
                               {"seconds_taken", r.seconds_taken}};
   m.created_ms = now_unix_ms();
   blobs_.commit(temp, blobs_.media_path(m.id));
   guard.release();
   store_->media_create(m);
-  return Json{{"media_id", m.id},           {"width", m.width},  {"height", m.height},
-              {"duration_ms", m.duration_ms}, {"frames", r.frames}, {"fps", r.fps},
-              {"seed", r.seed},             {"model", model},    {"seconds_taken", r.seconds_taken}};
+  return Json{{"media_id", m.id},
+              {"width", m.width},
+              {"height", m.height},
+              {"duration_ms", m.duration_ms},
+              {"frames", r.frames},
+              {"fps", r.fps},
+              {"seed", r.seed},
+              {"model", model},
+              {"seconds_taken", r.seconds_taken}};
 }
 
 void Studio::place_on_timeline(const store::Job& job, const std::string& media_id) {
@@ -378,14 +387,13 @@ void Studio::place_on_timeline(const store::Job& job, const std::string& media_i
     agent::AddClipParams add;
     add.media = agent::MediaRef{m->id, m->name};
     add.media_kind = agent::MediaKind::video;
-    agent::EditResult r = agent::apply_edit(draft, agent::Action{add},
-                                            agent_library(*store_, job.session_id), lang);
+    agent::EditResult r =
+        agent::apply_edit(draft, agent::Action{add}, agent_library(*store_, job.session_id), lang);
     if (!r.ok || r.changes.empty()) {
       log_warn("generation " + job.id + ": clip not placed on the timeline: " + r.reply);
       return;
     }
-    store_->draft_append(job.session_id, timeline::draft_to_json(r.draft),
-                         "generated " + m->name);
+    store_->draft_append(job.session_id, timeline::draft_to_json(r.draft), "generated " + m->name);
   } catch (const std::exception& e) {
     log_warn("generation " + job.id + ": clip not placed on the timeline: " + e.what());
   }

@@ -45,10 +45,14 @@ void BlobDir::commit(const fs::path& temp, const fs::path& final_path) const {
     fail(ErrorCode::internal, "cannot move " + temp.string() + " into place: " + ec.message());
 }
 
-void BlobDir::clear_temp() const {
+void BlobDir::clear_temp(std::chrono::seconds older_than) const {
   std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(root_ / "tmp", ec))
-    fs::remove_all(entry.path(), ec);
+  const auto cutoff = fs::file_time_type::clock::now() - older_than;
+  for (const auto& entry : fs::directory_iterator(root_ / "tmp", ec)) {
+    std::error_code ec2;
+    if (older_than.count() > 0 && entry.last_write_time(ec2) > cutoff && !ec2) continue;
+    fs::remove_all(entry.path(), ec2);
+  }
 }
 
 }  // namespace kino::store

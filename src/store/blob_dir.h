@@ -3,6 +3,7 @@
 //   <root>/media/<id>   uploads and generated clips
 //   <root>/renders/<id>.<ext>
 //   <root>/tmp/         partial uploads and renders, moved into place when complete
+#include <chrono>
 #include <filesystem>
 #include <string>
 
@@ -21,8 +22,9 @@ class BlobDir {
   std::filesystem::path temp_path(const std::string& suffix = "") const;
   // Moves a finished temporary file to its final path (same filesystem: atomic rename).
   void commit(const std::filesystem::path& temp, const std::filesystem::path& final_path) const;
-  // Removes leftovers in tmp/ (after a crash).
-  void clear_temp() const;
+  // Removes leftovers in tmp/ (after a crash). In a folder several machines share, pass
+  // an age: only entries unmodified that long go, files in progress elsewhere stay.
+  void clear_temp(std::chrono::seconds older_than = std::chrono::seconds(0)) const;
 
  private:
   std::filesystem::path root_;

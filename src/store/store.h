@@ -108,6 +108,8 @@ std::unique_ptr<Store> pg_store_open(const std::string& url, int pool_size = 8);
 
 // True for the URLs pg_store_open takes: "postgresql://..." or "postgres://...".
 bool store_url_is_postgres(const std::string& database_url);
+// The URL with any password replaced by "***", for messages and logs.
+std::string store_url_redacted(const std::string& database_url);
 
 // The store a server is configured with: a PostgreSQL URL opens PostgreSQL; empty opens
 // SQLite at `default_sqlite_file`; "sqlite:PATH" or a plain path opens SQLite at PATH.
