@@ -80,12 +80,33 @@ void run_text_encoder(const ComponentRunParams& p, const std::map<std::string, a
   safetensors_write(p.out, {{"context", encoder->encode(ids, mask)}});
 }
 
-void run_vae_decode(const ComponentRunParams& p, const std::map<std::string, at::Tensor>& in) {
-  const at::Tensor& z = input(in, "z", p, "latent [B, z_dim, T, h, w] in VAE units");
+std::unique_ptr<WanVae> load_vae(const ComponentRunParams& p) {
   WanVaeOptions options;
   options.dtype = scalar_type(p.dtype);
   options.device = parse_device(p.device);
-  safetensors_write(p.out, {{"video", wan_vae_decoder_load(p.model, options)->decode(z, {}, {})}});
+  return wan_vae_load(p.model, options);
+}
+
+void run_vae_decode(const ComponentRunParams& p, const std::map<std::string, at::Tensor>& in) {
+  if (in.count("latent")) {
+    const at::Tensor& latent = in.at("latent");
+    safetensors_write(p.out, {{"video", load_vae(p)->decode(latent.to(at::kFloat))}});
+    return;
+  }
+  const at::Tensor& z =
+      input(in, "z", p, "latent [B, z_dim, T, h, w] in VAE units (or 'latent', normalized)");
+  safetensors_write(p.out, {{"video", load_vae(p)->decode_raw(z.to(at::kFloat))}});
+}
+
+void run_vae_encode(const ComponentRunParams& p, const std::map<std::string, at::Tensor>& in) {
+  const at::Tensor& video = input(in, "video", p, "frames [B, 3, 4n+1, H, W] in [-1, 1]");
+  auto vae = load_vae(p);
+  const at::Tensor mu = vae->encode_raw(video.to(at::kFloat)).cpu();
+  const auto opts = at::TensorOptions().dtype(at::kFloat);
+  const at::Tensor latent =
+      (mu - at::tensor(vae->latent_mean(), opts).view({1, -1, 1, 1, 1})) /
+      at::tensor(vae->latent_std(), opts).view({1, -1, 1, 1, 1});
+  safetensors_write(p.out, {{"mu", mu}, {"latent", latent}});
 }
 
 void run_tokenize(const ComponentRunParams& p, const std::map<std::string, at::Tensor>& in) {
@@ -149,8 +170,8 @@ std::optional<RunDtype> run_dtype_parse(std::string_view name) {
 }
 
 const std::vector<std::string>& component_run_names() {
-  static const std::vector<std::string> names{"dit",        "text_encoder", "tokenize",
-                                              "vae_decode", "euler",        "unipc"};
+  static const std::vector<std::string> names{"dit",        "text_encoder", "tokenize", "vae_decode",
+                                              "vae_encode", "euler",        "unipc"};
   return names;
 }
 
@@ -173,6 +194,8 @@ void component_run(const ComponentRunParams& p) {
     run_tokenize(p, in);
   } else if (p.component == "vae_decode") {
     run_vae_decode(p, in);
+  } else if (p.component == "vae_encode") {
+    run_vae_encode(p, in);
   } else {
     run_sampler(p, in, *sampler_kind_parse(p.component));
   }

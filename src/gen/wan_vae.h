@@ -1,90 +1,117 @@
 #pragma once
-// The Wan2.1 VAE decoder (spec §3.1-3.3): latent un-normalization, `conv2`, then the causal
-// decoder run one latent frame at a time with a per-conv cache, so memory stays flat as frames
-// grow. Chunk 0 yields 1 frame, every later chunk 4: F = 4 (T - 1) + 1 frames in [-1, 1].
+// The Wan VAEs (spec §3): Wan2.1 (z 16, stride 4x8x8) and Wan2.2 (z 48, stride 4x16x16), one
+// class for both, the version read from tensor shapes. Encode and decode run causally chunk by
+// chunk with a cache per causal conv (spec §3.3), so memory stays flat as frames grow; frames
+// larger than a threshold are processed in overlapping spatial tiles blended linearly, so memory
+// is bounded by the tile size. Encode/decode stay differentiable: nothing inside disables
+// autograd (callers set NoGradGuard / InferenceMode when they do not train).
 #include <ATen/ATen.h>
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/progress.h"
-#include "gen/wan_config.h"
+#include "gen/wan_vae_config.h"
 
 namespace kino::gen {
 
 class WeightSet;
 
-struct WanVaeConfig {
-  int64_t z_dim = 16;
-  int64_t base_dim = 96;  // dims per level: base x [1, 2, 4, 4]
-  std::string summary() const;
-};
+enum class WanVaeTiling { automatic, off, on };
 
-// Reads z_dim and base_dim from shapes (official names: decoder.*, conv2) and checks every
-// decoder tensor. Errors: Error(unsupported, "<what>: ...").
-WanVaeConfig wan_vae_config_from_shapes(const ShapeMap& shapes, std::string_view what);
-ShapeMap wan_vae_decoder_expected_shapes(const WanVaeConfig& cfg);
-
-// Per-channel latent statistics of the Wan2.1 VAE (spec §3.2).
-const std::vector<float>& wan21_latent_mean();
-const std::vector<float>& wan21_latent_std();
+// "automatic", "off", "on"
+std::string_view wan_vae_tiling_name(WanVaeTiling tiling);
+std::optional<WanVaeTiling> wan_vae_tiling_parse(std::string_view name);
 
 struct WanVaeOptions {
-  at::ScalarType dtype = at::kBFloat16;  // convolutions; norms in float32
+  at::ScalarType dtype = at::kBFloat16;  // convolutions and attention; norms in float32
   at::Device device = at::kCPU;
+  // automatic: frames whose area (output pixels) exceeds tile_above_pixels are tiled.
+  WanVaeTiling tiling = WanVaeTiling::automatic;
+  int64_t tile_above_pixels = 1280 * 720;
+  // Square tiles of tile_size output pixels, neighbours sharing tile_overlap pixels; both
+  // multiples of the spatial stride (8 or 16), 0 <= tile_overlap < tile_size. The last tile of a
+  // row or column is moved back to end at the frame's edge, so every tile has the full size.
+  int64_t tile_size = 512;
+  int64_t tile_overlap = 64;
 };
 
-// A loaded decoder: immutable; each decode() call keeps its own cache.
+// Tiles over an extent: start offsets of windows of `tile` (the last ending at `extent`) with
+// consecutive windows sharing at least `overlap`. One window {0} when extent <= tile.
+std::vector<int64_t> wan_vae_tile_starts(int64_t extent, int64_t tile, int64_t overlap);
+
+// A loaded VAE: immutable and shareable between threads; every call keeps its own caches.
+class WanVae {
+ public:
+  WanVae(const WanVaeConfig& cfg, const WeightSet& weights, const WanVaeOptions& options);
+  ~WanVae();
+  const WanVaeConfig& config() const { return cfg_; }
+  const WanVaeOptions& options() const { return options_; }
+  int64_t z_dim() const { return cfg_.z_dim; }
+  int64_t spatial_stride() const { return cfg_.spatial_stride(); }
+  int64_t temporal_stride() const { return cfg_.temporal_stride(); }
+  bool has_encoder() const { return cfg_.encoder; }
+  const std::vector<float>& latent_mean() const { return mean_; }
+  const std::vector<float>& latent_std() const { return std_; }
+
+  // frames [B, 3, F = 4n+1, H, W] in [-1, 1] (H, W multiples of spatial_stride()) -> normalized
+  // latent [B, z, n+1, H/s, W/s] float32: (mu - mean) / std. Progress stage "encode", one unit
+  // per chunk and tile. Bad shapes: Error(bad_request); no encoder: Error(unsupported);
+  // cancel: Error(cancelled).
+  at::Tensor encode(const at::Tensor& frames, const ProgressFn& progress = {},
+                    const CancelToken* cancel = nullptr) const;
+  // normalized latent [B, z, T, h, w] -> frames [B, 3, 4(T-1)+1, h s, w s] float32 in [-1, 1].
+  // Progress stage "decode", one unit per latent frame and tile.
+  at::Tensor decode(const at::Tensor& z, const ProgressFn& progress = {},
+                    const CancelToken* cancel = nullptr) const;
+
+  // The same with the latent in the VAE's own units (mu; no mean/std normalization).
+  at::Tensor encode_raw(const at::Tensor& frames, const ProgressFn& progress = {},
+                        const CancelToken* cancel = nullptr) const;
+  at::Tensor decode_raw(const at::Tensor& z, const ProgressFn& progress = {},
+                        const CancelToken* cancel = nullptr) const;
+
+  // Whether frames of h x w output pixels are processed in tiles under the options.
+  bool tiled(int64_t height, int64_t width) const;
+
+ private:
+  struct Model;
+  struct Run;
+  at::Tensor encode_tile(const at::Tensor& frames, Run& run) const;
+  at::Tensor decode_tile(const at::Tensor& x, Run& run) const;
+
+  WanVaeConfig cfg_;
+  WanVaeOptions options_;
+  std::vector<float> mean_, std_;
+  std::unique_ptr<const Model> model_;
+};
+
+// Loads the VAE of a model folder (or a single VAE .safetensors file; official or diffusers
+// names). Errors: Error(unsupported / not_found) naming the file and the problem; bad tiling
+// options: Error(bad_request).
+std::unique_ptr<WanVae> wan_vae_load(const std::filesystem::path& model,
+                                     const WanVaeOptions& options);
+
+// The decoder alone as the text-to-video pipeline used it first; kept until callers move to
+// WanVae. decode(): `mean` and `std` (z_dim values each) undo a normalization; empty vectors mean
+// the latent is already in VAE units.
 class WanVaeDecoder {
  public:
-  WanVaeDecoder(const WanVaeConfig& cfg, const WeightSet& weights, const WanVaeOptions& options);
-  const WanVaeConfig& config() const { return cfg_; }
-
-  // z [B, z_dim, T, h, w] as the DiT produces it (normalized). `mean` and `std` (z_dim values
-  // each) undo the normalization; empty vectors mean the latent is already in VAE units.
-  // Returns frames [B, 3, 4 (T - 1) + 1, 8 h, 8 w] float32 clamped to [-1, 1]. Progress is
-  // reported per latent frame (stage "decode"); cancellation is checked between them.
+  explicit WanVaeDecoder(std::unique_ptr<WanVae> vae) : vae_(std::move(vae)) {}
+  const WanVaeConfig& config() const { return vae_->config(); }
+  const WanVae& vae() const { return *vae_; }
   at::Tensor decode(const at::Tensor& z, const std::vector<float>& mean,
                     const std::vector<float>& std, const ProgressFn& progress = {},
                     const CancelToken* cancel = nullptr) const;
 
  private:
-  struct Conv {
-    at::Tensor w, b;
-  };
-  struct Res {
-    at::Tensor gamma1, gamma2;
-    Conv conv1, conv2, shortcut;  // shortcut undefined when in == out
-  };
-  struct Up {
-    bool temporal = false;
-    Conv time_conv;  // temporal only
-    Conv conv;       // 3x3 Conv2d after nearest x2
-  };
-  struct Chunk;
-
-  at::Tensor causal_conv(Chunk& c, const at::Tensor& x, const Conv& conv) const;
-  at::Tensor residual(Chunk& c, const at::Tensor& x, const Res& r) const;
-  at::Tensor attention(const at::Tensor& x) const;
-  at::Tensor upsample(Chunk& c, const at::Tensor& x, const Up& u) const;
-  at::Tensor norm(const at::Tensor& x, const at::Tensor& gamma) const;
-
-  WanVaeConfig cfg_;
-  WanVaeOptions options_;
-  Conv conv2_, conv_in_, head_conv_;
-  at::Tensor head_gamma_;
-  Res mid0_, mid2_;
-  at::Tensor attn_gamma_;
-  Conv attn_qkv_, attn_proj_;
-  // Decoder stages in order: residual blocks and upsamplers.
-  std::vector<Res> res_;
-  std::vector<Up> ups_;
-  std::vector<int> order_;  // >= 0: index into res_; < 0: -(index into ups_) - 1
+  std::unique_ptr<WanVae> vae_;
 };
 
-// Loads the VAE decoder of a model folder (or single VAE .safetensors file).
 std::unique_ptr<WanVaeDecoder> wan_vae_decoder_load(const std::filesystem::path& model,
                                                     const WanVaeOptions& options);
 

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <regex>
 
 #include "core/json.h"
 #include "gen/tensor_io.h"
@@ -228,12 +229,71 @@ fs::path write_umt5_model(const fs::path& dir, const UMT5Config& cfg, uint64_t s
 
 fs::path write_wan_vae(const fs::path& dir, int64_t base, int64_t z, uint64_t seed) {
   WanVaeConfig cfg;
-  cfg.base_dim = base;
+  cfg.base_dim = cfg.decoder_base_dim = base;
   cfg.z_dim = z;
+  return write_wan_vae(dir, cfg, seed);
+}
+
+std::string diffusers_vae_name(const std::string& official, WanVaeVersion version) {
+  static const std::vector<std::pair<std::string, std::string>> top{
+      {"conv1.", "quant_conv."},
+      {"conv2.", "post_quant_conv."},
+      {"encoder.conv1.", "encoder.conv_in."},
+      {"decoder.conv1.", "decoder.conv_in."},
+      {"encoder.head.0.", "encoder.norm_out."},
+      {"decoder.head.0.", "decoder.norm_out."},
+      {"encoder.head.2.", "encoder.conv_out."},
+      {"decoder.head.2.", "decoder.conv_out."},
+      {"encoder.middle.0.", "encoder.mid_block.resnets.0."},
+      {"encoder.middle.1.", "encoder.mid_block.attentions.0."},
+      {"encoder.middle.2.", "encoder.mid_block.resnets.1."},
+      {"decoder.middle.0.", "decoder.mid_block.resnets.0."},
+      {"decoder.middle.1.", "decoder.mid_block.attentions.0."},
+      {"decoder.middle.2.", "decoder.mid_block.resnets.1."}};
+  static const std::vector<std::pair<std::string, std::string>> resnet{
+      {"residual.0.", "norm1."},
+      {"residual.2.", "conv1."},
+      {"residual.3.", "norm2."},
+      {"residual.6.", "conv2."},
+      {"shortcut.", "conv_shortcut."}};
+  std::string head, rest;
+  for (const auto& [o, d] : top)
+    if (official.rfind(o, 0) == 0) {
+      head = d;
+      rest = official.substr(o.size());
+    }
+  // Block indices: Wan2.1 is flat (encoder.downsamples.N, decoder.upsamples.N = level 4b + j),
+  // Wan2.2 nests them (encoder.downsamples.i.downsamples.j).
+  static const std::regex enc(R"(^encoder\.downsamples\.(\d+)\.(downsamples\.(\d+)\.)?(.*)$)");
+  static const std::regex dec(R"(^decoder\.upsamples\.(\d+)\.(upsamples\.(\d+)\.)?(.*)$)");
+  const bool v21 = version == WanVaeVersion::wan21;
+  std::smatch m;
+  if (!head.empty()) {
+  } else if (std::regex_match(official, m, enc)) {
+    const int i = std::stoi(m[1].str()), j = m[3].matched ? std::stoi(m[3].str()) : 0;
+    head = "encoder.down_blocks." + std::to_string(i) +
+           (v21 ? "." : j == 2 ? ".downsampler." : ".resnets." + std::to_string(j) + ".");
+    rest = m[4].str();
+  } else if (std::regex_match(official, m, dec)) {
+    const int a = std::stoi(m[1].str()), b = m[3].matched ? std::stoi(m[3].str()) : 0;
+    const int level = v21 ? a / 4 : a, j = v21 ? a % 4 : b;
+    head = "decoder.up_blocks." + std::to_string(level) +
+           (j == 3 ? (v21 ? ".upsamplers.0." : ".upsampler.") : ".resnets." + std::to_string(j) + ".");
+    rest = m[4].str();
+  } else {
+    return official;
+  }
+  for (const auto& [o, d] : resnet)
+    if (rest.rfind(o, 0) == 0) return head + d + rest.substr(o.size());
+  return head + rest;
+}
+
+fs::path write_wan_vae(const fs::path& dir, const WanVaeConfig& cfg, uint64_t seed,
+                       bool diffusers_names) {
   fs::create_directories(dir);
   std::vector<std::pair<std::string, at::Tensor>> weights;
   uint64_t n = 0;
-  for (const auto& [name, shape] : wan_vae_decoder_expected_shapes(cfg)) {
+  for (const auto& [name, shape] : wan_vae_expected_shapes(cfg)) {
     at::Tensor r = test_randn(shape, seed * 104729 + ++n);
     if (ends_with(name, ".gamma")) {
       r = 1 + 0.1 * r;
@@ -244,7 +304,8 @@ fs::path write_wan_vae(const fs::path& dir, int64_t base, int64_t z, uint64_t se
       for (size_t i = 1; i < shape.size(); ++i) fan_in *= shape[i];
       r = r / std::sqrt(double(fan_in));
     }
-    weights.emplace_back(name, r.contiguous());
+    weights.emplace_back(diffusers_names ? diffusers_vae_name(name, cfg.version) : name,
+                         r.contiguous());
   }
   const fs::path file = dir / "vae.safetensors";
   safetensors_write(file, weights);

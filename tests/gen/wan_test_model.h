@@ -48,10 +48,15 @@ UMT5Config tiny_umt5_config();
 std::filesystem::path write_umt5_model(const std::filesystem::path& dir, const UMT5Config& cfg,
                                        uint64_t seed, bool official_names = false);
 
-// Writes `dir`/vae.safetensors: a random Wan2.1 VAE decoder (official names) of base dim `base`
-// and `z` latent channels; returns the file's path.
+// Writes `dir`/vae.safetensors: a random Wan2.1 VAE (encoder and decoder, official names) of
+// base dim `base` and `z` latent channels; returns the file's path.
 std::filesystem::path write_wan_vae(const std::filesystem::path& dir, int64_t base, int64_t z,
                                     uint64_t seed);
+// The same for any configuration (Wan2.2, decoder only, ...), with official or diffusers names.
+std::filesystem::path write_wan_vae(const std::filesystem::path& dir, const WanVaeConfig& cfg,
+                                    uint64_t seed, bool diffusers_names = false);
+// The diffusers spelling of an official VAE tensor name (the test's own table, spec §5.3).
+std::string diffusers_vae_name(const std::string& official, WanVaeVersion version);
 
 // A small SentencePiece unigram model (20 pieces: pad 0, eos 1, bos 2, unk 3, then "▁a" 4,
 // "▁fox" 5, "▁red" 6, "▁at" 7, "▁dawn" 8, ...) as the bytes of its protobuf.

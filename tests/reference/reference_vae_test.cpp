@@ -1,4 +1,4 @@
-// The chunked, cached Wan2.1 VAE decoder of `kino models run vae_decode` against
+// The chunked, cached Wan VAEs of `kino models run vae_encode / vae_decode` against
 // tests/reference/wan_vae_reference.py, which computes the whole sequence at once (float64).
 #include <gtest/gtest.h>
 
@@ -36,6 +36,39 @@ TEST(ReferenceVaeTest, ChunkedDecodeEqualsTheWholeSequence) {
   const double err = (a.to(at::kDouble) - b.to(at::kDouble)).abs().max().item<double>();
   EXPECT_LT(err, kMaxAbsError);
   std::printf("vae decode: max abs error %.3g\n", err);
+}
+
+// Encodes 9 frames (chunks of 1, 4, 4: both temporal downsamplers and their caches) with the
+// engine and the reference; returns the max abs error of mu and checks the normalized latent.
+double encode_error(const std::filesystem::path& dir, const std::filesystem::path& model,
+                    const std::vector<int64_t>& shape, const std::vector<int64_t>& latent_shape) {
+  const auto in = dir / "enc_in.safetensors", out = dir / "enc_out.safetensors",
+             ref = dir / "enc_ref.safetensors";
+  safetensors_write(in, {{"video", at::tanh(testing::test_randn(shape, 4))}});
+  kino_models({"run", "vae_encode", "--model", model.string(), "--in", in.string(), "--out",
+               out.string()});
+  EXPECT_EQ(testing::run_reference_script("wan_vae_reference.py",
+                                          "--mode encode --model " + model.string() + " --in " +
+                                              in.string() + " --out " + ref.string()),
+            0);
+  const auto got = safetensors_read_all(out);
+  at::Tensor a = got.at("mu");
+  at::Tensor b = safetensors_read_all(ref).at("mu");
+  EXPECT_EQ(a.sizes(), latent_shape);
+  EXPECT_EQ(a.sizes(), b.sizes());
+  if (a.sizes() != b.sizes()) return 1e9;
+  EXPECT_GT(b.abs().mean().item<double>(), 0.05);
+  // Test-sized latents are normalized with mean 0, std 1.
+  EXPECT_LT((got.at("latent") - a).abs().max().item<double>(), 1e-6);
+  return (a.to(at::kDouble) - b.to(at::kDouble)).abs().max().item<double>();
+}
+
+TEST(ReferenceVaeTest, ChunkedEncodeEqualsTheWholeSequence) {
+  TestDir dir("reference_vae_encode");
+  const auto model = testing::write_wan_vae(dir / "vae", 4, 4, 43);
+  const double err = encode_error(dir.path(), model, {1, 3, 9, 24, 32}, {1, 4, 3, 3, 4});
+  EXPECT_LT(err, kMaxAbsError);
+  std::printf("vae encode: max abs error %.3g\n", err);
 }
 
 }  // namespace
