@@ -9,5 +9,8 @@ void add_probe_command(CLI::App& app);
 void add_summary_command(CLI::App& app);
 void add_demo_command(CLI::App& app);
 void add_worker_command(CLI::App& app);
+#if KINO_WITH_TORCH
+void add_generate_command(CLI::App& app);
+#endif
 
 }  // namespace kino::cli

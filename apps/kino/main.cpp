@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   kino::cli::add_admin_command(app);
   kino::cli::add_worker_command(app);
 #if KINO_WITH_TORCH
+  kino::cli::add_generate_command(app);
   kino::cli::add_models_command(app);
 #endif
   try {

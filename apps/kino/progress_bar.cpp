@@ -32,6 +32,24 @@ std::string format_bytes(int64_t bytes) {
   return buf;
 }
 
+namespace {
+
+// "12.5 frames/s", or for slow work "41.2 s/step".
+std::string rate_text(const Progress& p, const std::string& unit) {
+  char buf[64];
+  const double rate = p.elapsed_s > 0 ? double(p.done) / p.elapsed_s : 0;
+  if (rate > 0 && rate < 1) {
+    std::string one = unit;
+    if (one.size() > 1 && one.back() == 's') one.pop_back();
+    std::snprintf(buf, sizeof buf, "%.1f s/%s", 1.0 / rate, one.c_str());
+  } else {
+    std::snprintf(buf, sizeof buf, "%.1f %s/s", rate, unit.c_str());
+  }
+  return buf;
+}
+
+}  // namespace
+
 ProgressBar::ProgressBar(std::string label, std::string unit)
     : label_(std::move(label)), unit_(std::move(unit)), tty_(isatty(STDERR_FILENO) != 0) {}
 
@@ -45,9 +63,10 @@ void ProgressBar::update(const Progress& p) {
     int decile = p.total > 0 ? int(10 * p.done / p.total) : 0;
     if (decile == last_decile_) return;
     last_decile_ = decile;
-    std::fprintf(stderr, "%s: %3d%% (%lld/%lld %s, %s elapsed)\n", label_.c_str(), decile * 10,
-                 (long long)p.done, (long long)p.total, unit_.c_str(),
-                 format_seconds(p.elapsed_s).c_str());
+    std::fprintf(stderr, "%s: %3d%% (%lld/%lld %s, %s elapsed, %s, ETA %s)\n", label_.c_str(),
+                 decile * 10, (long long)p.done, (long long)p.total, unit_.c_str(),
+                 format_seconds(p.elapsed_s).c_str(), rate_text(p, unit_).c_str(),
+                 format_seconds(p.eta_s()).c_str());
     return;
   }
   if (p.done < p.total && last_draw_s_ >= 0 && p.elapsed_s - last_draw_s_ < 0.1) return;
@@ -57,10 +76,9 @@ void ProgressBar::update(const Progress& p) {
   int filled = int(std::lround(f * kWidth));
   std::string bar(size_t(filled), '#');
   bar.resize(kWidth, '.');
-  double rate = p.elapsed_s > 0 ? double(p.done) / p.elapsed_s : 0;
-  std::fprintf(stderr, "\r%s [%s] %3.0f%% %lld/%lld %s  %.1f %s/s  ETA %s   ", label_.c_str(),
-               bar.c_str(), f * 100, (long long)p.done, (long long)p.total, unit_.c_str(), rate,
-               unit_.c_str(), format_seconds(p.eta_s()).c_str());
+  std::fprintf(stderr, "\r%s [%s] %3.0f%% %lld/%lld %s  %s  ETA %s   ", label_.c_str(),
+               bar.c_str(), f * 100, (long long)p.done, (long long)p.total, unit_.c_str(),
+               rate_text(p, unit_).c_str(), format_seconds(p.eta_s()).c_str());
   std::fflush(stderr);
   open_ = true;
 }

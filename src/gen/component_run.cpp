@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 #include "gen/flow_sampler.h"
+#include "gen/run_options.h"
 #include "gen/safetensors_file.h"
 #include "gen/tensor_io.h"
 #include "gen/umt5_encoder.h"
@@ -17,28 +18,6 @@
 
 namespace kino::gen {
 namespace {
-
-at::ScalarType scalar_type(RunDtype dtype) {
-  switch (dtype) {
-    case RunDtype::f32: return at::kFloat;
-    case RunDtype::bf16: return at::kBFloat16;
-    case RunDtype::f16: return at::kHalf;
-  }
-  return at::kFloat;
-}
-
-at::Device parse_device(const std::string& name) {
-  try {
-    at::Device device(name);
-    if (device.is_cuda() && !at::hasCUDA())
-      fail(ErrorCode::unavailable, "device " + name + " requested but this build has no CUDA");
-    if (!device.is_cpu() && !device.is_cuda())
-      fail_bad_request("device must be cpu or cuda[:N], got \"" + name + "\"");
-    return device;
-  } catch (const c10::Error&) {
-    fail_bad_request("device must be cpu or cuda[:N], got \"" + name + "\"");
-  }
-}
 
 const at::Tensor& input(const std::map<std::string, at::Tensor>& in, const std::string& name,
                         const ComponentRunParams& p, const std::string& meaning) {
@@ -53,8 +32,8 @@ void run_dit(const ComponentRunParams& p, const std::map<std::string, at::Tensor
   const at::Tensor& t = input(in, "t", p, "timesteps [B] or [B, L] in 0..1000");
   const at::Tensor& context = input(in, "context", p, "text encoder output [B, N, text_dim]");
   WanDitOptions options;
-  options.dtype = scalar_type(p.dtype);
-  options.device = parse_device(p.device);
+  options.dtype = run_dtype_scalar_type(p.dtype);
+  options.device = run_device_parse(p.device);
   auto dit = wan_dit_load(p.model, options);
   at::Tensor v = dit->forward(x.to(at::kFloat), t, dit->encode_text(context.to(at::kFloat)));
   safetensors_write(p.out, {{"v", v}});
@@ -74,16 +53,16 @@ void run_text_encoder(const ComponentRunParams& p, const std::map<std::string, a
   auto it = in.find("mask");
   const at::Tensor mask = it != in.end() ? it->second : at::ones_like(ids);
   UMT5Options options;
-  options.dtype = scalar_type(p.dtype);
-  options.device = parse_device(p.device);
+  options.dtype = run_dtype_scalar_type(p.dtype);
+  options.device = run_device_parse(p.device);
   auto encoder = umt5_encoder_load(p.model, options);
   safetensors_write(p.out, {{"context", encoder->encode(ids, mask)}});
 }
 
 std::unique_ptr<WanVae> load_vae(const ComponentRunParams& p) {
   WanVaeOptions options;
-  options.dtype = scalar_type(p.dtype);
-  options.device = parse_device(p.device);
+  options.dtype = run_dtype_scalar_type(p.dtype);
+  options.device = run_device_parse(p.device);
   return wan_vae_load(p.model, options);
 }
 

@@ -1,6 +1,8 @@
 #include "gen/wan_pipeline.h"
 
 #include "core/error.h"
+#include "gen/run_options.h"
+#include "gen/safetensors_file.h"
 #include "gen/umt5_encoder.h"
 #include "gen/umt5_tokenizer.h"
 
@@ -18,39 +20,66 @@ std::unique_ptr<WanPipeline> WanPipeline::load(const std::filesystem::path& mode
                                                const PipelineOptions& options) {
   auto p = std::unique_ptr<WanPipeline>(new WanPipeline());
   p->model_ = model;
-  p->options_ = options;
+  p->dtype_ = run_dtype_scalar_type(options.dtype);
+  p->device_ = run_device_parse(options.device);
   WanDitOptions dit_options;
-  dit_options.dtype = options.dtype;
-  dit_options.device = options.device;
+  dit_options.dtype = p->dtype_;
+  dit_options.device = p->device_;
   p->dit_ = wan_dit_load(model, dit_options);
   const WanDitConfig& cfg = p->dit_->config();
-  if (cfg.out_dim != 16)
+  if (cfg.model_type == WanModelType::i2v || cfg.model_type == WanModelType::flf2v)
     fail_unsupported(model.string() + ": " + cfg.summary() +
-                     " needs the Wan2.2 VAE (z 48), which is not supported yet");
+                     ": the Wan2.1 I2V/FLF2V image branch is not supported; use a t2v or ti2v "
+                     "model");
   WanVaeOptions vae_options;
-  vae_options.dtype = options.dtype;
-  vae_options.device = options.device;
-  p->vae_ = wan_vae_decoder_load(model, vae_options);
-  if (p->vae_->config().z_dim != cfg.out_dim)
-    fail_unsupported(model.string() + ": the VAE has " + std::to_string(p->vae_->config().z_dim) +
-                     " latent channels but the DiT produces " + std::to_string(cfg.out_dim));
+  vae_options.dtype = p->dtype_;
+  vae_options.device = p->device_;
+  p->vae_ = wan_vae_load(model, vae_options);
+  if (p->vae_->z_dim() != cfg.out_dim || p->vae_->z_dim() != cfg.in_dim)
+    fail_unsupported(model.string() + ": the VAE has " + std::to_string(p->vae_->z_dim()) +
+                     " latent channels but the DiT takes " + std::to_string(cfg.in_dim) +
+                     " and produces " + std::to_string(cfg.out_dim));
+  if (p->supports_image() && !p->vae_->has_encoder())
+    fail_unsupported(model.string() +
+                     ": image-to-video needs the VAE encoder, but the VAE "
+                     "weights hold only the decoder");
   umt5_tokenizer_load(model);  // fail early when the tokenizer is missing
   return p;
 }
 
-at::Tensor WanPipeline::generate(const GenerateParams& params, const ProgressFn& progress,
-                                 const CancelToken* cancel) const {
+at::Tensor WanPipeline::encode_image(const at::Tensor& image) const {
+  at::NoGradGuard no_grad;
+  // A one-frame video; the VAE is causal, so this is latent frame 0 of a full encode (spec §4.7).
+  const at::Tensor frames = image.to(device_, at::kFloat).unsqueeze(0).unsqueeze(2);
+  return vae_->encode(frames)[0].select(1, 0).to(at::kFloat);  // [C, h, w]
+}
+
+at::Tensor WanPipeline::denoise(const GenerateParams& params, const ProgressFn& progress,
+                                const CancelToken* cancel) const {
   at::NoGradGuard no_grad;
   const WanDitConfig& cfg = dit_->config();
-  const auto shape = wan_latent_shape(cfg, params.frames, params.height, params.width, 8);
+  const auto shape =
+      wan_latent_shape(cfg, params.frames, params.height, params.width, vae_->spatial_stride());
   const bool guided = params.denoise.guidance != 1.0;
+  at::Tensor first_frame;
+  if (params.image.defined()) {
+    if (!supports_image())
+      fail_bad_request("image-to-video needs a TI2V model (Wan2.2 TI2V-5B); " + model_.string() +
+                       " is " + std::string(wan_model_type_name(cfg.model_type)));
+    if (params.image.sizes() != at::IntArrayRef({3, params.height, params.width}))
+      fail_bad_request("image must be [3, " + std::to_string(params.height) + ", " +
+                       std::to_string(params.width) + "], got " +
+                       shape_string(params.image.sizes().vec()));
+    if (cancel) cancel->check("generation");
+    first_frame = encode_image(params.image);
+  }
 
   WanDitText positive, negative;
   {
     // The text encoder lives only while prompts are encoded.
     UMT5Options te_options;
-    te_options.dtype = options_.dtype;
-    te_options.device = options_.device;
+    te_options.dtype = dtype_;
+    te_options.device = device_;
     const UMT5Tokenizer tokenizer = umt5_tokenizer_load(model_);
     const auto encoder = umt5_encoder_load(model_, te_options);
     if (encoder->config().d_model != cfg.text_dim)
@@ -75,12 +104,22 @@ at::Tensor WanPipeline::generate(const GenerateParams& params, const ProgressFn&
       progress(p);
     }
   }
-  at::Tensor latent = wan_denoise(*dit_, positive, guided ? &negative : nullptr, shape,
-                                  params.denoise, {}, progress, cancel);
-  at::Tensor video = vae_->decode(latent.unsqueeze(0), wan21_latent_mean(), wan21_latent_std(),
-                                  progress, cancel);  // [1, 3, F, H, W] in [-1, 1]
+  return wan_denoise(*dit_, positive, guided ? &negative : nullptr, shape, params.denoise,
+                     first_frame, progress, cancel);
+}
+
+at::Tensor WanPipeline::decode(const at::Tensor& latent, const ProgressFn& progress,
+                               const CancelToken* cancel) const {
+  at::NoGradGuard no_grad;
+  const at::Tensor video =
+      vae_->decode(latent.unsqueeze(0), progress, cancel);  // [1, 3, F, H, W] in [-1, 1]
   at::Tensor rgb = ((video[0] + 1.0) * 127.5).round().clamp(0, 255).to(at::kByte);
   return rgb.permute({1, 2, 3, 0}).contiguous().to(at::kCPU);  // [F, H, W, 3]
+}
+
+at::Tensor WanPipeline::generate(const GenerateParams& params, const ProgressFn& progress,
+                                 const CancelToken* cancel) const {
+  return decode(denoise(params, progress, cancel), progress, cancel);
 }
 
 }  // namespace kino::gen

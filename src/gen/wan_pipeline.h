@@ -1,8 +1,8 @@
 #pragma once
-// Text-to-video with a Wan2.1-family model folder (spec §4.6): tokenize the prompt and the
-// negative prompt, encode them with umT5 (loaded for the encoding only and freed before the DiT
-// runs), denoise with the DiT, decode with the VAE, and return 8-bit RGB frames at the model's
-// resolution.
+// Text-to-video and TI2V image-to-video with a Wan model folder (spec §4.6, §4.7): tokenize the
+// prompt and the negative prompt, encode them with umT5 (loaded for the encoding only and freed
+// before the DiT runs), denoise with the DiT (for image-to-video with the image's latent held in
+// latent frame 0), decode with the VAE, and return 8-bit RGB frames at the model's resolution.
 #include <ATen/ATen.h>
 
 #include <filesystem>
@@ -10,6 +10,7 @@
 #include <string>
 
 #include "core/progress.h"
+#include "gen/pipeline_options.h"
 #include "gen/wan_denoise.h"
 #include "gen/wan_dit.h"
 #include "gen/wan_vae.h"
@@ -26,11 +27,9 @@ struct GenerateParams {
   int64_t width = 832;
   int64_t height = 480;
   DenoiseParams denoise;
-};
-
-struct PipelineOptions {
-  at::ScalarType dtype = at::kBFloat16;
-  at::Device device = at::kCPU;
+  // Image-to-video (TI2V models only): the first frame, [3, height, width] float in [-1, 1].
+  // Undefined: text-to-video.
+  at::Tensor image;
 };
 
 // A loaded model (DiT and VAE resident; text encoder loaded per run). generate() may run from
@@ -41,18 +40,33 @@ class WanPipeline {
   static std::unique_ptr<WanPipeline> load(const std::filesystem::path& model,
                                            const PipelineOptions& options);
 
-  // Frames [F, H, W, 3] uint8 RGB. Progress stages: "text", "denoise", "decode". Bad sizes or
-  // frame counts: Error(bad_request); cancellation: Error(cancelled).
+  // Frames [F, H, W, 3] uint8 RGB. Progress stages: "text", "denoise", "decode". Bad sizes,
+  // frame counts or an image on a model without image input: Error(bad_request); cancellation:
+  // Error(cancelled).
   at::Tensor generate(const GenerateParams& params, const ProgressFn& progress = {},
                       const CancelToken* cancel = nullptr) const;
 
+  // The two halves of generate(): the final normalized latent [C, T, H/s, W/s] float32, and its
+  // decoding to frames [F, H, W, 3] uint8.
+  at::Tensor denoise(const GenerateParams& params, const ProgressFn& progress = {},
+                     const CancelToken* cancel = nullptr) const;
+  at::Tensor decode(const at::Tensor& latent, const ProgressFn& progress = {},
+                    const CancelToken* cancel = nullptr) const;
+
+  // The normalized latent of one image [3, H, W] in [-1, 1]: [C, H/s, W/s] float32.
+  at::Tensor encode_image(const at::Tensor& image) const;
+
   const WanDit& dit() const { return *dit_; }
+  const WanVae& vae() const { return *vae_; }
+  // TI2V DiTs take a clean first frame (spec §1.10).
+  bool supports_image() const { return dit_->config().model_type == WanModelType::ti2v; }
 
  private:
   std::filesystem::path model_;
-  PipelineOptions options_;
+  at::ScalarType dtype_ = at::kBFloat16;
+  at::Device device_ = at::kCPU;
   std::unique_ptr<WanDit> dit_;
-  std::unique_ptr<WanVaeDecoder> vae_;
+  std::unique_ptr<WanVae> vae_;
 };
 
 }  // namespace kino::gen

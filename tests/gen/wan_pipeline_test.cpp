@@ -16,10 +16,11 @@ using kino::testing::TestDir;
 namespace fs = std::filesystem;
 
 // A complete tiny model folder: DiT (in/out 16 like Wan2.1), umT5, tokenizer, VAE.
-fs::path write_tiny_folder(const TestDir& dir) {
+fs::path write_tiny_folder(const TestDir& dir, WanModelType type = WanModelType::t2v) {
   WanDitConfig dit = testing::tiny_wan_config();
   dit.in_dim = 16;
   dit.out_dim = 16;
+  dit.model_type = type;
   const fs::path root = dir / "wan-tiny";
   testing::write_wan_model(root, dit, 3, testing::TestLayout::official);
   testing::write_umt5_model(root, testing::tiny_umt5_config(), 4);
@@ -32,7 +33,7 @@ TEST(WanPipelineTest, TextToVideoProducesReproducibleFrames) {
   TestDir dir("wan_pipeline");
   const fs::path root = write_tiny_folder(dir);
   PipelineOptions o;
-  o.dtype = at::kFloat;
+  o.dtype = RunDtype::f32;
   auto pipe = WanPipeline::load(root, o);
   GenerateParams p;
   p.prompt = "a red fox at dawn";
@@ -57,6 +58,16 @@ TEST(WanPipelineTest, TextToVideoProducesReproducibleFrames) {
   GenerateParams bad = p;
   bad.frames = 6;
   EXPECT_THROW(pipe->generate(bad), Error);
+  EXPECT_FALSE(pipe->supports_image());
+  GenerateParams with_image = p;
+  with_image.image = at::zeros({3, 32, 48});
+  try {
+    pipe->generate(with_image);
+    ADD_FAILURE();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::bad_request);
+    EXPECT_NE(std::string(e.what()).find("needs a TI2V model"), std::string::npos) << e.what();
+  }
   CancelToken cancel;
   cancel.cancel();
   try {
@@ -64,6 +75,54 @@ TEST(WanPipelineTest, TextToVideoProducesReproducibleFrames) {
     ADD_FAILURE();
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::cancelled);
+  }
+}
+
+// TI2V (spec §4.7): the image's latent is latent frame 0 of the result, exactly; the rest is
+// denoised around it.
+TEST(WanPipelineTest, ImageToVideoHoldsTheImageLatentInFrameZero) {
+  TestDir dir("wan_pipeline_ti2v");
+  PipelineOptions o;
+  o.dtype = RunDtype::f32;
+  auto pipe = WanPipeline::load(write_tiny_folder(dir, WanModelType::ti2v), o);
+  EXPECT_TRUE(pipe->supports_image());
+  GenerateParams p;
+  p.prompt = "a red fox at dawn";
+  p.frames = 9;
+  p.width = 48;
+  p.height = 32;
+  p.denoise.steps = 3;
+  p.denoise.seed = 11;
+  p.image = testing::test_randn({3, 32, 48}, 12).clamp(-1, 1);
+  const at::Tensor image_latent = pipe->encode_image(p.image);
+  EXPECT_EQ(image_latent.sizes(), (std::vector<int64_t>{16, 4, 6}));
+  const at::Tensor latent = pipe->denoise(p);
+  EXPECT_EQ(latent.sizes(), (std::vector<int64_t>{16, 3, 4, 6}));
+  EXPECT_TRUE(at::equal(latent.select(1, 0), image_latent));
+  EXPECT_TRUE(at::equal(latent, pipe->denoise(p)));  // deterministic
+
+  GenerateParams text_only = p;
+  text_only.image = at::Tensor();
+  const at::Tensor t2v = pipe->denoise(text_only);
+  EXPECT_FALSE(at::equal(t2v.select(1, 0), image_latent));
+  GenerateParams other = p;
+  other.image = testing::test_randn({3, 32, 48}, 13).clamp(-1, 1);
+  const at::Tensor latent2 = pipe->denoise(other);
+  EXPECT_FALSE(at::equal(latent2.narrow(1, 1, 2), latent.narrow(1, 1, 2)));
+
+  const at::Tensor frames = pipe->decode(latent);
+  EXPECT_EQ(frames.sizes(), (std::vector<int64_t>{9, 32, 48, 3}));
+
+  GenerateParams wrong = p;
+  wrong.image = at::zeros({3, 16, 48});
+  try {
+    pipe->denoise(wrong);
+    ADD_FAILURE();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::bad_request);
+    EXPECT_NE(std::string(e.what()).find("image must be [3, 32, 48], got [3, 16, 48]"),
+              std::string::npos)
+        << e.what();
   }
 }
 

@@ -2,7 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <set>
+#include <sstream>
+
 #include "core/error.h"
+#include "core/json.h"
 #include "gen/weight_set.h"
 #include "support/test_dir.h"
 #include "wan_test_model.h"
@@ -89,6 +94,127 @@ TEST(WanVaeTest, DetectsTheReleasedShapes) {
                 .find("encoder.downsamples.6.shortcut.weight has shape [384, 190, 1, 1, 1], "
                       "expected [384, 192, 1, 1, 1]"),
             std::string::npos);
+}
+
+// Metadata-only tensor lists of the released VAEs (tests/gen/data, written from the spec's tables
+// by make_wan_vae_shape_lists.py): name -> {dtype, shape}, no weights.
+ShapeMap load_shape_list(const std::string& file) {
+  std::ifstream in(std::string(KINO_GEN_TEST_DATA) + "/" + file);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const Json j = Json::parse(ss.str());
+  ShapeMap out;
+  for (const auto& [name, entry] : j.items())
+    out[name] = entry["shape"].get<std::vector<int64_t>>();
+  return out;
+}
+
+TEST(WanVaeTest, DetectsTheReleasedVaesFromTheirShapeLists) {
+  const ShapeMap v21 = load_shape_list("wan_2.1_vae.json");
+  const ShapeMap v22 = load_shape_list("wan2.2_vae.json");
+  ASSERT_FALSE(v21.empty());
+  ASSERT_FALSE(v22.empty());
+  WanVaeConfig c = wan_vae_config_from_shapes(v21, "wan_2.1_vae.safetensors");
+  EXPECT_EQ(c.version, WanVaeVersion::wan21);
+  EXPECT_EQ(c.summary(), "Wan2.1 VAE z 16, base dim 96");
+  EXPECT_EQ(wan_vae_expected_shapes(c), v21);  // no tensor more, none less
+  c = wan_vae_config_from_shapes(v22, "wan2.2_vae.safetensors");
+  EXPECT_EQ(c.version, WanVaeVersion::wan22);
+  EXPECT_EQ(c.z_dim, 48);
+  EXPECT_EQ(c.base_dim, 160);
+  EXPECT_EQ(c.decoder_base_dim, 256);
+  EXPECT_EQ(c.spatial_stride(), 16);
+  EXPECT_EQ(c.temporal_stride(), 4);
+  EXPECT_EQ(c.summary(), "Wan2.2 VAE z 48, base dim 160, decoder dim 256");
+  EXPECT_EQ(wan_vae_expected_shapes(c), v22);
+  EXPECT_EQ(wan_vae_expected_shapes(wan22_vae_config()), v22);
+  // spec §3.4: 704.7 M parameters, encoder 149.6 M, decoder 555.0 M.
+  EXPECT_NEAR(double(parameters(v22)) / 1e6, 704.7, 0.1);
+  EXPECT_NEAR(double(parameters(v22, "encoder.")) / 1e6, 149.6, 0.1);
+  EXPECT_NEAR(double(parameters(v22, "decoder.")) / 1e6, 555.0, 0.1);
+  EXPECT_EQ(wan_vae_latent_mean(c), wan22_latent_mean());
+  EXPECT_EQ(wan22_latent_std().size(), 48u);
+
+  // The diffusers spellings of both map back to the official names.
+  for (const auto* list : {&v21, &v22}) {
+    const WanVaeVersion version =
+        list == &v21 ? WanVaeVersion::wan21 : WanVaeVersion::wan22;
+    std::vector<std::string> names;
+    for (const auto& [n, s] : *list) names.push_back(testing::diffusers_vae_name(n, version));
+    EXPECT_EQ(std::set<std::string>(names.begin(), names.end()).size(), list->size());
+    const bool v22_names = wan_vae_diffusers_wan22(names);
+    EXPECT_EQ(v22_names, version == WanVaeVersion::wan22);
+    for (const auto& [n, s] : *list)
+      EXPECT_EQ(wan_vae_internal_name(testing::diffusers_vae_name(n, version), v22_names), n);
+  }
+  EXPECT_EQ(testing::diffusers_vae_name("decoder.upsamples.7.time_conv.weight",
+                                        WanVaeVersion::wan21),
+            "decoder.up_blocks.1.upsamplers.0.time_conv.weight");
+  EXPECT_EQ(testing::diffusers_vae_name("encoder.downsamples.1.downsamples.0.residual.2.weight",
+                                        WanVaeVersion::wan22),
+            "encoder.down_blocks.1.resnets.0.conv1.weight");
+
+  // A Wan2.2 file with an inconsistent level width.
+  ShapeMap bad = v22;
+  bad["decoder.upsamples.2.upsamples.0.residual.2.weight"] = {512, 1000, 3, 3, 3};
+  EXPECT_NE(error_of([&] { wan_vae_config_from_shapes(bad, "wan2.2_vae.safetensors"); },
+                     ErrorCode::unsupported)
+                .find("decoder.upsamples.2.upsamples.0.residual.2.weight has shape "
+                      "[512, 1000, 3, 3, 3], expected [512, 1024, 3, 3, 3]"),
+            std::string::npos);
+}
+
+WanVaeConfig small_wan22() {
+  WanVaeConfig cfg = wan22_vae_config();
+  cfg.z_dim = 4;
+  cfg.base_dim = 4;
+  cfg.decoder_base_dim = 8;
+  return cfg;
+}
+
+TEST(WanVaeTest, Wan22EncodesAndDecodesWithItsStride) {
+  TestDir dir("wan22_vae");
+  testing::write_wan_vae(dir / "vae", small_wan22(), 11);
+  auto vae = wan_vae_load(dir / "vae", f32());
+  EXPECT_EQ(vae->config().version, WanVaeVersion::wan22);
+  EXPECT_EQ(vae->z_dim(), 4);
+  EXPECT_EQ(vae->spatial_stride(), 16);
+  at::NoGradGuard no_grad;
+  const at::Tensor video = at::tanh(test_randn({1, 3, 9, 32, 48}, 3));
+  const at::Tensor z = vae->encode(video);
+  EXPECT_EQ(z.sizes(), (std::vector<int64_t>{1, 4, 3, 2, 3}));
+  const at::Tensor v = vae->decode(z);
+  EXPECT_EQ(v.sizes(), video.sizes());
+  EXPECT_LE(v.abs().max().item<float>(), 1.0f);
+  // Causality in both directions, across the DupUp3D first-chunk rule.
+  EXPECT_LT((vae->encode(video.narrow(2, 0, 5)) - z.narrow(2, 0, 2)).abs().max().item<double>(),
+            1e-5);
+  EXPECT_LT((vae->decode(z.narrow(2, 0, 2)) - v.narrow(2, 0, 5)).abs().max().item<double>(), 1e-5);
+  EXPECT_NE(error_of([&] { vae->encode(video.narrow(3, 0, 24)); }, ErrorCode::bad_request)
+                .find("multiples of 16"),
+            std::string::npos);
+
+  // The same weights under diffusers names give the same results.
+  testing::write_wan_vae(dir / "diffusers", small_wan22(), 11, true);
+  auto d = wan_vae_load(dir / "diffusers", f32());
+  EXPECT_LT((d->encode(video) - z).abs().max().item<double>(), 1e-6);
+}
+
+TEST(WanVaeTest, DiffusersNamedWan21Loads) {
+  TestDir dir("wan21_vae_diffusers");
+  WanVaeConfig cfg = wan21_vae_config();
+  cfg.base_dim = cfg.decoder_base_dim = 4;
+  cfg.z_dim = 4;
+  testing::write_wan_vae(dir / "official", cfg, 5);
+  testing::write_wan_vae(dir / "diffusers", cfg, 5, true);
+  at::NoGradGuard no_grad;
+  const at::Tensor z = test_randn({1, 4, 2, 2, 2}, 1);
+  EXPECT_LT((wan_vae_load(dir / "diffusers", f32())->decode(z) -
+             wan_vae_load(dir / "official", f32())->decode(z))
+                .abs()
+                .max()
+                .item<double>(),
+            1e-6);
 }
 
 TEST(WanVaeTest, EncodesCausallyChunkByChunk) {

@@ -71,5 +71,36 @@ TEST(ReferenceVaeTest, ChunkedEncodeEqualsTheWholeSequence) {
   std::printf("vae encode: max abs error %.3g\n", err);
 }
 
+// Wan2.2: pixel patches, AvgDown3D / DupUp3D level shortcuts (with DupUp3D's first-chunk rule),
+// upsample convs that keep their width, stride 16.
+TEST(ReferenceVaeTest, Wan22ChunkedEncodeAndDecodeEqualTheWholeSequence) {
+  TestDir dir("reference_vae22");
+  WanVaeConfig cfg = wan22_vae_config();
+  cfg.z_dim = 4;
+  cfg.base_dim = 4;
+  cfg.decoder_base_dim = 8;
+  const auto model = testing::write_wan_vae(dir / "vae", cfg, 47);
+  const double enc = encode_error(dir.path(), model, {1, 3, 9, 32, 48}, {1, 4, 3, 2, 3});
+  EXPECT_LT(enc, kMaxAbsError);
+
+  const auto in = dir / "in.safetensors", out = dir / "out.safetensors",
+             ref = dir / "ref.safetensors";
+  safetensors_write(in, {{"z", testing::test_randn({1, 4, 3, 2, 3}, 8) * 2.0}});
+  kino_models({"run", "vae_decode", "--model", model.string(), "--in", in.string(), "--out",
+               out.string()});
+  ASSERT_EQ(testing::run_reference_script(
+                "wan_vae_reference.py",
+                "--model " + model.string() + " --in " + in.string() + " --out " + ref.string()),
+            0);
+  at::Tensor a = safetensors_read_all(out).at("video");
+  at::Tensor b = safetensors_read_all(ref).at("video");
+  ASSERT_EQ(a.sizes(), (std::vector<int64_t>{1, 3, 9, 32, 48}));
+  ASSERT_EQ(a.sizes(), b.sizes());
+  EXPECT_GT(b.abs().mean().item<double>(), 0.05);
+  const double dec = (a.to(at::kDouble) - b.to(at::kDouble)).abs().max().item<double>();
+  EXPECT_LT(dec, kMaxAbsError);
+  std::printf("wan2.2 vae: encode max abs error %.3g, decode %.3g\n", enc, dec);
+}
+
 }  // namespace
 }  // namespace kino::gen

@@ -1,0 +1,15 @@
+#pragma once
+// How a generation model is loaded: the dtype its matmuls run in and the device. Plain types, so
+// callers outside the module (the CLI, the service) need no LibTorch headers.
+#include <string>
+
+#include "gen/component_run.h"
+
+namespace kino::gen {
+
+struct PipelineOptions {
+  RunDtype dtype = RunDtype::bf16;  // DiT, VAE and text encoder matmuls; norms stay float32
+  std::string device = "cpu";       // "cpu", "cuda", "cuda:N"
+};
+
+}  // namespace kino::gen

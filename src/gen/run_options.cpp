@@ -1,0 +1,29 @@
+#include "gen/run_options.h"
+
+#include "core/error.h"
+
+namespace kino::gen {
+
+at::ScalarType run_dtype_scalar_type(RunDtype dtype) {
+  switch (dtype) {
+    case RunDtype::f32: return at::kFloat;
+    case RunDtype::bf16: return at::kBFloat16;
+    case RunDtype::f16: return at::kHalf;
+  }
+  return at::kFloat;
+}
+
+at::Device run_device_parse(const std::string& name) {
+  try {
+    at::Device device(name);
+    if (device.is_cuda() && !at::hasCUDA())
+      fail(ErrorCode::unavailable, "device " + name + " requested but this build has no CUDA");
+    if (!device.is_cpu() && !device.is_cuda())
+      fail_bad_request("device must be cpu or cuda[:N], got \"" + name + "\"");
+    return device;
+  } catch (const c10::Error&) {
+    fail_bad_request("device must be cpu or cuda[:N], got \"" + name + "\"");
+  }
+}
+
+}  // namespace kino::gen
