@@ -158,7 +158,10 @@ void Studio::start_workers() {
   stopping_ = false;
   for (int i = 0; i < std::max(1, config_.render_workers); ++i)
     workers_.emplace_back([this] { worker_loop(); });
-  workers_.emplace_back([this] { generation_loop(); });
+  // On a shared store only a process with a model takes generation jobs: one without
+  // would fail jobs that another machine's model could run.
+  if (generator_ || !store::store_url_is_postgres(config_.database_url))
+    workers_.emplace_back([this] { generation_loop(); });
 }
 
 void Studio::stop_workers() {
