@@ -161,8 +161,8 @@ std::unique_ptr<VideoGenerator> VideoGenerator::load(const std::filesystem::path
   m.model = model;
   m.pipeline = torch_call([&] { return WanPipeline::load(model, options); });
   const WanDitConfig& cfg = m.pipeline->dit().config();
-  // The family's conventions (spec §0, §4.5): Wan2.2 latents have 48 channels.
-  if (m.pipeline->vae().z_dim() == 48) {
+  // The family's conventions (spec §0, §4.5), told apart by the VAE.
+  if (m.pipeline->vae().config().version == WanVaeVersion::wan22) {
     m.fps = 24;
     m.native_w = 1280;
     m.native_h = 704;

@@ -2,8 +2,8 @@
 // The one high-level entry to video generation, used by `kino generate` and the server's
 // generation jobs: a request in (prompt, optional image, length, aspect, sampling settings), an
 // H.264 MP4 out. Sizes, frame counts and sampling defaults come from the model family (spec §4):
-//   Wan2.1-type (VAE z 16): 16 fps, native 832x480, multiple 16;
-//   Wan2.2-type (VAE z 48): 24 fps, native 1280x704, multiple 32;
+//   Wan2.1-type (Wan2.1 VAE, z 16): 16 fps, native 832x480, multiple 16;
+//   Wan2.2-type (Wan2.2 VAE, z 48): 24 fps, native 1280x704, multiple 32;
 //   both: 50 steps, shift 5, CFG 5, UniPC, the official negative prompt.
 // No LibTorch in this header.
 #include <cstdint>

@@ -30,6 +30,24 @@ fs::path write_tiny_folder(const fs::path& root, WanModelType type = WanModelTyp
   return root;
 }
 
+// A tiny Wan2.2-type folder: TI2V DiT with 48 latent channels, a small Wan2.2 VAE (stride 16).
+fs::path write_tiny_wan22_folder(const fs::path& root) {
+  WanDitConfig dit = testing::tiny_wan_config();
+  dit.in_dim = 48;
+  dit.out_dim = 48;
+  dit.model_type = WanModelType::ti2v;
+  testing::write_wan_model(root, dit, 3, testing::TestLayout::official);
+  testing::write_umt5_model(root, testing::tiny_umt5_config(), 4);
+  WanVaeConfig vae;
+  vae.version = WanVaeVersion::wan22;
+  vae.z_dim = 48;
+  vae.base_dim = 4;
+  vae.decoder_base_dim = 8;
+  testing::write_wan_vae(root, vae, 5);
+  std::ofstream(root / "spiece.model", std::ios::binary) << testing::tiny_spm_model();
+  return root;
+}
+
 std::unique_ptr<VideoGenerator> load_tiny(const TestDir& dir,
                                           WanModelType type = WanModelType::t2v) {
   PipelineOptions o;
@@ -335,6 +353,40 @@ TEST(VideoGeneratorTest, ExtensionJoinsWithoutTheDuplicatedFrame) {
   r.extend = dir / "clip.mp4";
   r.image = dir / "clip.mp4";
   EXPECT_EQ(code_of([&] { gen->generate(r, dir / "x.mp4"); }), ErrorCode::bad_request);
+}
+
+TEST(VideoGeneratorTest, Wan22TypeModelsRunAt24FpsOnMultiplesOf32) {
+  TestDir dir("video_generator_wan22");
+  PipelineOptions o;
+  o.dtype = RunDtype::f32;
+  auto gen = VideoGenerator::load(write_tiny_wan22_folder(dir / "wan22-tiny"), o);
+  EXPECT_EQ(gen->fps(), 24);
+  EXPECT_TRUE(gen->supports_image());
+  VideoRequest r;
+  r.prompt = "a fox";
+  VideoPlan p = gen->plan(r);
+  EXPECT_EQ(p.width, 1280);
+  EXPECT_EQ(p.height, 704);
+  EXPECT_EQ(p.frames, 121);
+  r.aspect = "1:1";
+  p = gen->plan(r);
+  EXPECT_EQ(p.width, 928);
+  EXPECT_EQ(p.height, 928);
+
+  media::write_test_image(dir / "in.png", 64, 64);
+  r = tiny_request();
+  r.width = 70;   // rounded to 64
+  r.height = 40;  // rounded to 32
+  r.image = dir / "in.png";
+  r.seconds = 0.25;  // 6 frames at 24 fps -> 4n + 1 = 9
+  const VideoResult res = gen->generate(r, dir / "w22.mp4");
+  EXPECT_EQ(res.model_width, 64);
+  EXPECT_EQ(res.model_height, 32);
+  const media::MediaInfo info = media::probe(dir / "w22.mp4");
+  EXPECT_EQ(info.width, 64);
+  EXPECT_EQ(info.height, 32);
+  EXPECT_EQ(info.frame_count, 9);
+  EXPECT_EQ(info.fps, (Rational{24, 1}));
 }
 
 }  // namespace

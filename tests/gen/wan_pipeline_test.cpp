@@ -126,6 +126,38 @@ TEST(WanPipelineTest, ImageToVideoHoldsTheImageLatentInFrameZero) {
   }
 }
 
+TEST(WanPipelineTest, Wan22ImageToVideoHoldsTheImageLatentInFrameZero) {
+  TestDir dir("wan_pipeline_ti2v_22");
+  WanDitConfig dit = testing::tiny_wan_config();
+  dit.in_dim = 48;
+  dit.out_dim = 48;
+  dit.model_type = WanModelType::ti2v;
+  const fs::path root = dir / "wan22-tiny";
+  testing::write_wan_model(root, dit, 3, testing::TestLayout::official);
+  testing::write_umt5_model(root, testing::tiny_umt5_config(), 4);
+  WanVaeConfig vae;
+  vae.version = WanVaeVersion::wan22;
+  vae.z_dim = 48;
+  vae.base_dim = 4;
+  vae.decoder_base_dim = 8;
+  testing::write_wan_vae(root, vae, 5);
+  std::ofstream(root / "spiece.model", std::ios::binary) << testing::tiny_spm_model();
+  PipelineOptions o;
+  o.dtype = RunDtype::f32;
+  auto pipe = WanPipeline::load(root, o);
+  GenerateParams p;
+  p.prompt = "a red fox";
+  p.frames = 5;
+  p.width = 64;
+  p.height = 32;
+  p.denoise.steps = 2;
+  p.image = testing::test_randn({3, 32, 64}, 14).clamp(-1, 1);
+  const at::Tensor latent = pipe->denoise(p);
+  EXPECT_EQ(latent.sizes(), (std::vector<int64_t>{48, 2, 2, 4}));
+  EXPECT_TRUE(at::equal(latent.select(1, 0), pipe->encode_image(p.image)));
+  EXPECT_EQ(pipe->decode(latent).sizes(), (std::vector<int64_t>{5, 32, 64, 3}));
+}
+
 TEST(WanPipelineTest, InspectReportsEveryComponent) {
   TestDir dir("wan_pipeline_inspect");
   const std::string r = model_folder_report(write_tiny_folder(dir));
