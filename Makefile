@@ -28,7 +28,15 @@ run: build
 demo: build
 	$(KINO) demo --out $(BUILD)/demo
 
-test: build
+# The browser tests' npm packages (playwright-core), installed from the lock file when
+# node_modules is missing or older than it.
+WEB_TEST_DEPS := tests/web/node_modules/.installed
+
+$(WEB_TEST_DEPS): tests/web/package-lock.json tests/web/package.json
+	cd tests/web && npm ci --no-audit --no-fund
+	touch $@
+
+test: build $(WEB_TEST_DEPS)
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
 
 # Media, timeline and render tests under AddressSanitizer + UBSan, in their own tree.

@@ -109,19 +109,26 @@ export class Api {
   // Runs `send` (which reads this.token / this.sessionId when called); on 1001 or 1002
   // renews and runs it once more.
   async withAuth(send) {
-    await this.ready();
+    await this.settled();
     const token = this.token;
     const session = this.sessionId;
     try {
       return await send();
     } catch (e) {
       if (!(e instanceof ApiError) || (e.code !== 1001 && e.code !== 1002)) throw e;
-      // Someone else may have renewed already while this request was out.
+      // Another request may have renewed already while this one was out.
       if (this.token === token && this.sessionId === session) {
         await this.renew(e.code === 1001 ? 'token' : 'session');
       }
+      await this.settled();
       return send();
     }
+  }
+
+  // Waits for a renewal under way, so no request goes out with half-replaced credentials.
+  async settled() {
+    if (this.renewing) await this.renewing;
+    await this.ready();
   }
 
   json(method, path, body) {

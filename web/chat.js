@@ -66,7 +66,12 @@ export class ChatView {
     this.list = list;
     this.onWatch = onWatch;
     this.jobs = new Map();
+    this.running = new Set();  // list items of jobs still running: kept below new text
     this.streaming = null;
+  }
+
+  keepJobsLast() {
+    for (const li of this.running) this.list.append(li);
   }
 
   item(role, cls) {
@@ -89,6 +94,7 @@ export class ChatView {
 
   reply(text) {
     withLinks(this.item('model'), text);
+    this.keepJobsLast();
   }
 
   error(text) {
@@ -118,7 +124,10 @@ export class ChatView {
     for (const part of parts) {
       if (typeof part.text === 'string' && part.text) {
         if (ev.partial) {
-          if (!this.streaming) this.streaming = this.item('model');
+          if (!this.streaming) {
+            this.streaming = this.item('model');
+            this.keepJobsLast();
+          }
           this.streaming.append(document.createTextNode(part.text));
         } else if (this.streaming) {
           this.streaming.replaceChildren();
@@ -143,8 +152,12 @@ export class ChatView {
     if (!job) {
       job = progressBar(t('job.export'));
       this.jobs.set(view.id, job);
-      this.item('model', 'msg-job').append(job.el);
+      const body = this.item('model', 'msg-job');
+      body.append(job.el);
+      job.li = body.parentElement;
+      this.running.add(job.li);
     }
     job.update(view, this.onWatch);
+    if (view.status === 'completed' || view.status === 'failed') this.running.delete(job.li);
   }
 }

@@ -3,6 +3,7 @@
 //
 //   KINO_BIN=build/apps/kino/kino KINO_WEB_ARTIFACTS=out/ node tests/web/studio.test.mjs
 //
+// KINO_WEB_DIR=web/ tests the page's files as they are on disk (kino serve --web).
 // Exit 77 (CTest: skipped) when playwright-core (npm ci in tests/web) or Chromium is
 // missing. Screenshots of every step go to KINO_WEB_ARTIFACTS.
 import { after, before, test } from 'node:test';
@@ -73,7 +74,10 @@ after(() => {
 
 async function startServer() {
   const data = fs.mkdtempSync(path.join(work, 'data-'));
-  const proc = spawn(KINO, ['serve', '--host', '127.0.0.1', '--port', '0', '--data', data], {
+  const args = ['serve', '--host', '127.0.0.1', '--port', '0', '--data', data];
+  // KINO_WEB_DIR: test a page folder instead of the copy built into the binary.
+  if (process.env.KINO_WEB_DIR) args.push('--web', process.env.KINO_WEB_DIR);
+  const proc = spawn(KINO, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';
@@ -97,8 +101,11 @@ async function startServer() {
   return {
     url,
     db: path.join(data, 'kino.db'),
+    // Stops the server; fails when it had died before (a crash must not pass unseen).
     async stop() {
-      if (proc.exitCode !== null) return;
+      if (proc.exitCode !== null || proc.signalCode !== null) {
+        throw new Error(`kino serve died during the test (${proc.exitCode ?? proc.signalCode}):\n${log}`);
+      }
       const exited = new Promise((r) => proc.once('exit', r));
       proc.kill('SIGTERM');
       await exited;
@@ -136,6 +143,7 @@ function unexpected(errors, allowedStatuses = []) {
 let shot = 0;
 async function screenshot(page, name) {
   shot += 1;
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: path.join(ARTIFACTS, `${String(shot).padStart(2, '0')}-${name}.png`), fullPage: true });
 }
 
@@ -238,6 +246,33 @@ test('a new visitor uploads, edits through the chat and the timeline, exports an
     assert.ok(size > 10000, `export is ${size} bytes`);
     await screenshot(page, 'exported');
 
+    // An export asked for in the chat streams its progress into the chat as it runs.
+    await page.fill('#chat-input', 'export');
+    await page.press('#chat-input', 'Enter');
+    const chatJob = page.locator('#chat-log .msg-job .job');
+    await chatJob.waitFor({ timeout: 30000 });
+    assert.equal(await chatJob.locator('progress').count(), 1);
+    await chatJob.locator('a.download').waitFor({ timeout: 180000 });
+    assert.equal(await chatJob.getAttribute('data-status'), 'completed');
+    await page.waitForFunction(() => !document.getElementById('chat-send').disabled, null, { timeout: 30000 });
+    assert.match(await page.locator('#chat-log .msg-model .body').last().innerText(), /ready|http/i);
+    await screenshot(page, 'chat-export');
+
+    // Move the title in time, then delete the music, from the timeline.
+    await page.locator('#tracks .segment-text').click();
+    await page.fill('#move-seconds', '1');
+    await page.locator('#move-form button').click();
+    await page.waitForFunction(() => {
+      const s = document.querySelector('#tracks .segment-text');
+      return s && /0:01 to 0:03/.test(s.getAttribute('aria-label'));
+    }, null, { timeout: 30000 });
+    await page.locator('#tracks .segment-audio').click();
+    await page.locator('#delete-segment').click();
+    await page.waitForFunction(() => !document.querySelector('#tracks .segment-audio'), null, { timeout: 30000 });
+    assert.equal(await page.locator('#tracks .lane').count(), 2);
+    assert.equal(await page.locator('#inspector').isHidden(), true);
+    await screenshot(page, 'moved-and-deleted');
+
     assert.deepEqual(unexpected(errors), []);
   } finally {
     await context.close();
@@ -267,8 +302,15 @@ test('phone width in Chinese: uploads too large or of the wrong type are explain
     assert.match(await tooLarge.innerText(), /holiday\.mp4/);
     await screenshot(page, 'phone-too-large');
 
-    // Passes the page's checks; the server probes it and refuses (4001).
-    await page.setInputFiles('#file-input', [files.fake]);
+    // Dropped on the upload area; it passes the page's checks, then the server probes it
+    // and refuses (4001).
+    const fake = fs.readFileSync(files.fake).toString('base64');
+    await page.evaluate((b64) => {
+      const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      const dt = new DataTransfer();
+      dt.items.add(new File([bytes], 'fake.png', { type: 'image/png' }));
+      document.getElementById('drop').dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    }, fake);
     await page.waitForFunction(() => document.querySelectorAll('#uploads .upload-error').length === 2, null, {
       timeout: 30000,
     });
