@@ -11,6 +11,12 @@ export const ACCEPTED_EXTENSIONS = [
   'mp4', 'mov', 'avi', 'webm', 'mkv', 'jpg', 'jpeg', 'png', 'gif', 'webp', 'mp3', 'wav', 'm4a', 'aac',
 ];
 
+const SKILL_HEADERS = {
+  'X-Skill-Source': 'kino-studio-web',
+  'X-Skill-Version': '1',
+  'X-Skill-Platform': 'web',
+};
+
 export class ApiError extends Error {
   constructor(code, message, status) {
     super(message);
@@ -53,8 +59,10 @@ export class Api {
     this.renewing = null;
   }
 
+  // The attribution headers name this page as the client (usage per client; servers
+  // started with --require-skill-headers need them for exports).
   headers(extra = {}) {
-    return { Authorization: `Bearer ${this.token}`, ...extra };
+    return { Authorization: `Bearer ${this.token}`, ...SKILL_HEADERS, ...extra };
   }
 
   async newToken() {
@@ -171,7 +179,7 @@ export class Api {
         new Promise((resolve, reject) => {
           const xhr = new XMLHttpRequest();
           xhr.open('POST', `/api/upload-video/nemo_agent/me/${this.sessionId}`);
-          xhr.setRequestHeader('Authorization', `Bearer ${this.token}`);
+          for (const [k, v] of Object.entries(this.headers())) xhr.setRequestHeader(k, v);
           xhr.upload.onprogress = (e) => {
             if (e.lengthComputable && onProgress) onProgress(e.loaded / e.total);
           };

@@ -317,6 +317,25 @@ test('phone width in Chinese: uploads too large or of the wrong type are explain
     assert.match(await page.locator('#uploads .upload-status').first().innerText(), /fake\.png.*不是支持的文件类型/);
     assert.equal(await page.locator('#library .card').count(), 0);
 
+    // A picture that is fine: the library card fits the phone too.
+    await page.setInputFiles('#file-input', [files.image]);
+    await page.locator('#library .card').waitFor({ timeout: 30000 });
+    const overflowAfter = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflowAfter <= 0, `with a library card the page is ${overflowAfter}px wider than the phone`);
+
+    // Every control has a name a screen reader can say, and is reachable with Tab.
+    const unnamed = await page.evaluate(() =>
+      Array.from(document.querySelectorAll('button, input, select, textarea, a[href]'))
+        .filter((el) => {
+          if (el.closest('[hidden]')) return false;
+          const labelled = el.labels && Array.from(el.labels).some((l) => l.textContent.trim());
+          const name = el.getAttribute('aria-label') || el.textContent.trim() || el.title || labelled;
+          return !name || el.tabIndex < 0;
+        })
+        .map((el) => el.outerHTML.slice(0, 80)),
+    );
+    assert.deepEqual(unnamed, []);
+
     await page.selectOption('#lang', 'en');
     assert.equal(await page.locator('h2#chat-title').innerText(), 'Chat');
     assert.equal(await page.evaluate(() => localStorage.getItem('kino.lang')), 'en');
