@@ -224,8 +224,22 @@ $('export').addEventListener('click', async () => {
 
 // ---- language ----
 
-$('lang').addEventListener('change', () => {
+// The agent answers in the session's language: an untouched project is started again in
+// the new one; a project with media or edits is kept as it is.
+$('lang').addEventListener('change', async () => {
   setLanguage($('lang').value, true);
+  const untouched = !studio.media.length && !studio.segments.length && !studio.chatBusy;
+  if (untouched && $('chat-log').children.length === 1) {
+    $('chat-log').replaceChildren();
+    chat.reply(t('chat.welcome'));
+  }
+  if (untouched) {
+    try {
+      await api.renew('session', false);
+    } catch (err) {
+      toast(errorText(err));
+    }
+  }
   refresh();
 });
 

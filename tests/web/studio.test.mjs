@@ -348,6 +348,26 @@ test('phone width in Chinese: uploads too large or of the wrong type are explain
   }
 });
 
+test('switching to Chinese before any work restarts the project in Chinese', async () => {
+  const server = await startServer();
+  const { context, page, errors } = await openBrowser({ locale: 'en-US' });
+  try {
+    await page.goto(server.url);
+    await page.waitForFunction(() => document.getElementById('credits-value').textContent === '100');
+    const english = await page.evaluate(() => localStorage.getItem('kino.session'));
+    await page.selectOption('#lang', 'zh');
+    await page.waitForFunction((old) => localStorage.getItem('kino.session') !== old, english);
+    assert.equal(await page.locator('#chat-log .msg').count(), 1, 'only the welcome, now in Chinese');
+    assert.match(await page.locator('#chat-log .msg .body').first().innerText(), /你好/);
+    assert.match(await sendChat(page, '积分'), /积分.*100|100.*积分/);
+    await screenshot(page, 'chinese');
+    assert.deepEqual(unexpected(errors), []);
+  } finally {
+    await context.close();
+    await server.stop();
+  }
+});
+
 function expireTokens(db) {
   execFileSync('python3', [
     '-c',
