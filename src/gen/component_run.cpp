@@ -82,9 +82,8 @@ void run_vae_encode(const ComponentRunParams& p, const std::map<std::string, at:
   auto vae = load_vae(p);
   const at::Tensor mu = vae->encode_raw(video.to(at::kFloat)).cpu();
   const auto opts = at::TensorOptions().dtype(at::kFloat);
-  const at::Tensor latent =
-      (mu - at::tensor(vae->latent_mean(), opts).view({1, -1, 1, 1, 1})) /
-      at::tensor(vae->latent_std(), opts).view({1, -1, 1, 1, 1});
+  const at::Tensor latent = (mu - at::tensor(vae->latent_mean(), opts).view({1, -1, 1, 1, 1})) /
+                            at::tensor(vae->latent_std(), opts).view({1, -1, 1, 1, 1});
   safetensors_write(p.out, {{"mu", mu}, {"latent", latent}});
 }
 
@@ -149,8 +148,8 @@ std::optional<RunDtype> run_dtype_parse(std::string_view name) {
 }
 
 const std::vector<std::string>& component_run_names() {
-  static const std::vector<std::string> names{"dit",        "text_encoder", "tokenize", "vae_decode",
-                                              "vae_encode", "euler",        "unipc"};
+  static const std::vector<std::string> names{
+      "dit", "text_encoder", "tokenize", "vae_decode", "vae_encode", "euler", "unipc"};
   return names;
 }
 

@@ -193,8 +193,7 @@ at::Tensor patchify(const at::Tensor& x, int64_t p) {
 
 at::Tensor unpatchify(const at::Tensor& x, int64_t p) {
   if (p == 1) return x;
-  const int64_t B = x.size(0), C = x.size(1) / (p * p), T = x.size(2), H = x.size(3),
-                W = x.size(4);
+  const int64_t B = x.size(0), C = x.size(1) / (p * p), T = x.size(2), H = x.size(3), W = x.size(4);
   return x.view({B, C, p, p, T, H, W})
       .permute({0, 1, 4, 5, 3, 6, 2})
       .reshape({B, C, T, H * p, W * p});
@@ -268,8 +267,7 @@ struct WanVae::Run {
       p.done = done;
       p.total = total;
       p.stage = stage;
-      p.elapsed_s =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      p.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       (*progress)(p);
     }
   }
@@ -304,10 +302,7 @@ std::vector<int64_t> wan_vae_tile_starts(int64_t extent, int64_t tile, int64_t o
 }
 
 WanVae::WanVae(const WanVaeConfig& cfg, const WeightSet& weights, const WanVaeOptions& options)
-    : cfg_(cfg),
-      options_(options),
-      mean_(wan_vae_latent_mean(cfg)),
-      std_(wan_vae_latent_std(cfg)) {
+    : cfg_(cfg), options_(options), mean_(wan_vae_latent_mean(cfg)), std_(wan_vae_latent_std(cfg)) {
   const int64_t s = cfg_.spatial_stride();
   if (options_.tile_size < s || options_.tile_size % s != 0)
     fail_bad_request("tile_size must be a positive multiple of the VAE's spatial stride " +
@@ -424,14 +419,15 @@ at::Tensor WanVae::decode_tile(const at::Tensor& x, Run& run) const {
 at::Tensor WanVae::encode_raw(const at::Tensor& frames, const ProgressFn& progress,
                               const CancelToken* cancel) const {
   if (!cfg_.encoder)
-    fail_unsupported("this VAE weight set holds no encoder (encoder.* tensors); " +
-                     cfg_.summary() + " can only decode");
+    fail_unsupported("this VAE weight set holds no encoder (encoder.* tensors); " + cfg_.summary() +
+                     " can only decode");
   const int64_t s = cfg_.spatial_stride();
   if (frames.dim() != 5 || frames.size(1) != 3 || frames.size(2) < 1 ||
       (frames.size(2) - 1) % 4 != 0 || frames.size(3) < 1 || frames.size(4) < 1 ||
       frames.size(3) % s != 0 || frames.size(4) % s != 0)
-    fail_bad_request("frames must be [B, 3, F, H, W] with F = 4n+1 and H, W positive multiples of " +
-                     std::to_string(s) + ", got " + dims(frames));
+    fail_bad_request(
+        "frames must be [B, 3, F, H, W] with F = 4n+1 and H, W positive multiples of " +
+        std::to_string(s) + ", got " + dims(frames));
   if (!frames.is_floating_point())
     fail_bad_request("frames must be floating point in [-1, 1], got " +
                      std::string(c10::toString(frames.scalar_type())));
@@ -457,11 +453,10 @@ at::Tensor WanVae::encode_raw(const at::Tensor& frames, const ProgressFn& progre
         sum = at::zeros({mu.size(0), mu.size(1), mu.size(2), H / s, W / s}, mu.options());
         weight = at::zeros({1, 1, 1, H / s, W / s}, mu.options());
       }
-      const at::Tensor w =
-          (tile_ramp(th, overlap, y0 > 0, y0 + th < H / s).view({-1, 1}) *
-           tile_ramp(tw, overlap, x0 > 0, x0 + tw < W / s).view({1, -1}))
-              .to(mu.device())
-              .view({1, 1, 1, th, tw});
+      const at::Tensor w = (tile_ramp(th, overlap, y0 > 0, y0 + th < H / s).view({-1, 1}) *
+                            tile_ramp(tw, overlap, x0 > 0, x0 + tw < W / s).view({1, -1}))
+                               .to(mu.device())
+                               .view({1, 1, 1, th, tw});
       sum.narrow(3, y0, th).narrow(4, x0, tw).add_(mu * w);
       weight.narrow(3, y0, th).narrow(4, x0, tw).add_(w);
     }
@@ -478,8 +473,8 @@ at::Tensor WanVae::decode_raw(const at::Tensor& z, const ProgressFn& progress,
   run.progress = &progress;
   run.cancel = cancel;
   run.stage = "decode";
-  const at::Tensor x = at::conv3d(z.to(options_.device, options_.dtype), model_->dec_top.w,
-                                  model_->dec_top.b);
+  const at::Tensor x =
+      at::conv3d(z.to(options_.device, options_.dtype), model_->dec_top.w, model_->dec_top.b);
   if (!tiled(h * s, w * s)) {
     run.total = z.size(2);
     return decode_tile(x, run).clamp(-1, 1);
@@ -497,11 +492,10 @@ at::Tensor WanVae::decode_raw(const at::Tensor& z, const ProgressFn& progress,
         sum = at::zeros({v.size(0), 3, v.size(2), h * s, w * s}, v.options());
         weight = at::zeros({1, 1, 1, h * s, w * s}, v.options());
       }
-      const at::Tensor wt =
-          (tile_ramp(th * s, overlap * s, y0 > 0, y0 + th < h).view({-1, 1}) *
-           tile_ramp(tw * s, overlap * s, x0 > 0, x0 + tw < w).view({1, -1}))
-              .to(v.device())
-              .view({1, 1, 1, th * s, tw * s});
+      const at::Tensor wt = (tile_ramp(th * s, overlap * s, y0 > 0, y0 + th < h).view({-1, 1}) *
+                             tile_ramp(tw * s, overlap * s, x0 > 0, x0 + tw < w).view({1, -1}))
+                                .to(v.device())
+                                .view({1, 1, 1, th * s, tw * s});
       sum.narrow(3, y0 * s, th * s).narrow(4, x0 * s, tw * s).add_(v * wt);
       weight.narrow(3, y0 * s, th * s).narrow(4, x0 * s, tw * s).add_(wt);
     }
@@ -538,9 +532,10 @@ std::unique_ptr<WanVae> wan_vae_load(const std::filesystem::path& model,
     fail_unsupported(model.string() + ": several VAE files found (" +
                      folder.vae_files[0].filename().string() + ", " +
                      folder.vae_files[1].filename().string() + "); pass one file");
-  const bool v22 = wan_vae_diffusers_wan22(
-      WeightSet::open(folder.vae_files, [](std::string_view n) { return std::string(n); })
-          .original_names());
+  const bool v22 =
+      wan_vae_diffusers_wan22(WeightSet::open(folder.vae_files, [](std::string_view n) {
+                                return std::string(n);
+                              }).original_names());
   WeightSet weights = WeightSet::open(
       folder.vae_files, [v22](std::string_view n) { return wan_vae_internal_name(n, v22); });
   return std::make_unique<WanVae>(
@@ -553,13 +548,12 @@ at::Tensor WanVaeDecoder::decode(const at::Tensor& z, const std::vector<float>& 
                                  const CancelToken* cancel) const {
   const int64_t zd = vae_->z_dim();
   if (mean.size() != std.size() || (!mean.empty() && int64_t(mean.size()) != zd))
-    fail_bad_request("latent mean and std must have " + std::to_string(zd) +
-                     " values each, got " + std::to_string(mean.size()) + " and " +
-                     std::to_string(std.size()));
+    fail_bad_request("latent mean and std must have " + std::to_string(zd) + " values each, got " +
+                     std::to_string(mean.size()) + " and " + std::to_string(std.size()));
   if (mean.empty()) return vae_->decode_raw(z, progress, cancel);
   if (z.dim() != 5 || z.size(1) != zd)
-    fail_bad_request("latent must be [B, " + std::to_string(zd) + ", T, h, w] with T, h, w > 0, got " +
-                     dims(z));
+    fail_bad_request("latent must be [B, " + std::to_string(zd) +
+                     ", T, h, w] with T, h, w > 0, got " + dims(z));
   const auto opts = at::TensorOptions().dtype(at::kFloat);
   const at::Tensor x = z.to(at::kFloat);
   return vae_->decode_raw(x * at::tensor(std, opts).to(x.device()).view({1, -1, 1, 1, 1}) +

@@ -224,8 +224,7 @@ WanVaeConfig wan_vae_config_from_shapes(const ShapeMap& shapes, std::string_view
   cfg.base_dim = cfg.decoder_base_dim;
   if (cfg.encoder) {
     const auto* conv1 = find5("encoder.conv1.weight");
-    if (!conv1)
-      bad(what, "encoder tensors present but encoder.conv1.weight is missing");
+    if (!conv1) bad(what, "encoder tensors present but encoder.conv1.weight is missing");
     if ((*conv1)[1] != cfg.pixel_channels())
       bad(what, "encoder.conv1.weight reads " + std::to_string((*conv1)[1]) +
                     " channels but decoder.head.2.weight writes " + std::to_string(out) +
@@ -259,7 +258,8 @@ WanVaeConfig wan_vae_config_from_shapes(const ShapeMap& shapes, std::string_view
 
 bool wan_vae_diffusers_wan22(const std::vector<std::string>& names) {
   for (const auto& n : names)
-    if (has_prefix(n, "encoder.down_blocks.0.resnets.") || has_prefix(n, "decoder.up_blocks.0.upsampler."))
+    if (has_prefix(n, "encoder.down_blocks.0.resnets.") ||
+        has_prefix(n, "decoder.up_blocks.0.upsampler."))
       return true;
   return false;
 }
@@ -347,12 +347,12 @@ const std::vector<float>& wan22_latent_mean() {
 }
 
 const std::vector<float>& wan22_latent_std() {
-  static const std::vector<float> v{
-      0.4765, 1.0364, 0.4514, 1.1677, 0.5313, 0.4990, 0.4818, 0.5013, 0.8158, 1.0344,
-      0.5894, 1.0901, 0.6885, 0.6165, 0.8454, 0.4978, 0.5759, 0.3523, 0.7135, 0.6804,
-      0.5833, 1.4146, 0.8986, 0.5659, 0.7069, 0.5338, 0.4889, 0.4917, 0.4069, 0.4999,
-      0.6866, 0.4093, 0.5709, 0.6065, 0.6415, 0.4944, 0.5726, 1.2042, 0.5458, 1.6887,
-      0.3971, 1.0600, 0.3943, 0.5537, 0.5444, 0.4089, 0.7468, 0.7744};
+  static const std::vector<float> v{0.4765, 1.0364, 0.4514, 1.1677, 0.5313, 0.4990, 0.4818, 0.5013,
+                                    0.8158, 1.0344, 0.5894, 1.0901, 0.6885, 0.6165, 0.8454, 0.4978,
+                                    0.5759, 0.3523, 0.7135, 0.6804, 0.5833, 1.4146, 0.8986, 0.5659,
+                                    0.7069, 0.5338, 0.4889, 0.4917, 0.4069, 0.4999, 0.6866, 0.4093,
+                                    0.5709, 0.6065, 0.6415, 0.4944, 0.5726, 1.2042, 0.5458, 1.6887,
+                                    0.3971, 1.0600, 0.3943, 0.5537, 0.5444, 0.4089, 0.7468, 0.7744};
   return v;
 }
 

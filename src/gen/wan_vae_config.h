@@ -78,7 +78,7 @@ struct WanVaeLevelPlan {
 };
 
 struct WanVaeHalfPlan {
-  std::string prefix;  // "encoder." or "decoder."
+  std::string prefix;                                        // "encoder." or "decoder."
   int64_t in = 0, first = 0, middle = 0, last = 0, out = 0;  // conv1 in/out, middle, head in/out
   std::vector<WanVaeLevelPlan> levels;
 };

@@ -272,13 +272,16 @@ std::string diffusers_vae_name(const std::string& official, WanVaeVersion versio
   } else if (std::regex_match(official, m, enc)) {
     const int i = std::stoi(m[1].str()), j = m[3].matched ? std::stoi(m[3].str()) : 0;
     head = "encoder.down_blocks." + std::to_string(i) +
-           (v21 ? "." : j == 2 ? ".downsampler." : ".resnets." + std::to_string(j) + ".");
+           (v21      ? "."
+            : j == 2 ? ".downsampler."
+                     : ".resnets." + std::to_string(j) + ".");
     rest = m[4].str();
   } else if (std::regex_match(official, m, dec)) {
     const int a = std::stoi(m[1].str()), b = m[3].matched ? std::stoi(m[3].str()) : 0;
     const int level = v21 ? a / 4 : a, j = v21 ? a % 4 : b;
-    head = "decoder.up_blocks." + std::to_string(level) +
-           (j == 3 ? (v21 ? ".upsamplers.0." : ".upsampler.") : ".resnets." + std::to_string(j) + ".");
+    head =
+        "decoder.up_blocks." + std::to_string(level) +
+        (j == 3 ? (v21 ? ".upsamplers.0." : ".upsampler.") : ".resnets." + std::to_string(j) + ".");
     rest = m[4].str();
   } else {
     return official;

@@ -143,8 +143,7 @@ TEST(WanVaeTest, DetectsTheReleasedVaesFromTheirShapeLists) {
 
   // The diffusers spellings of both map back to the official names.
   for (const auto* list : {&v21, &v22}) {
-    const WanVaeVersion version =
-        list == &v21 ? WanVaeVersion::wan21 : WanVaeVersion::wan22;
+    const WanVaeVersion version = list == &v21 ? WanVaeVersion::wan21 : WanVaeVersion::wan22;
     std::vector<std::string> names;
     for (const auto& [n, s] : *list) names.push_back(testing::diffusers_vae_name(n, version));
     EXPECT_EQ(std::set<std::string>(names.begin(), names.end()).size(), list->size());
@@ -153,9 +152,9 @@ TEST(WanVaeTest, DetectsTheReleasedVaesFromTheirShapeLists) {
     for (const auto& [n, s] : *list)
       EXPECT_EQ(wan_vae_internal_name(testing::diffusers_vae_name(n, version), v22_names), n);
   }
-  EXPECT_EQ(testing::diffusers_vae_name("decoder.upsamples.7.time_conv.weight",
-                                        WanVaeVersion::wan21),
-            "decoder.up_blocks.1.upsamplers.0.time_conv.weight");
+  EXPECT_EQ(
+      testing::diffusers_vae_name("decoder.upsamples.7.time_conv.weight", WanVaeVersion::wan21),
+      "decoder.up_blocks.1.upsamplers.0.time_conv.weight");
   EXPECT_EQ(testing::diffusers_vae_name("encoder.downsamples.1.downsamples.0.residual.2.weight",
                                         WanVaeVersion::wan22),
             "encoder.down_blocks.1.resnets.0.conv1.weight");
@@ -292,11 +291,9 @@ TEST(WanVaeTest, DecodesFramesWithProgressAndLatentStatistics) {
   EXPECT_LT((bf - v).abs().max().item<double>(), 0.1);
   // The decoder-only interface of the first pipeline.
   auto decoder = wan_vae_decoder_load(dir / "vae", f32());
-  EXPECT_LT((decoder->decode(z, wan21_latent_mean(), wan21_latent_std()) - v)
-                .abs()
-                .max()
-                .item<double>(),
-            1e-5);
+  EXPECT_LT(
+      (decoder->decode(z, wan21_latent_mean(), wan21_latent_std()) - v).abs().max().item<double>(),
+      1e-5);
   error_of([&] { decoder->decode(z, {0.f}, {1.f}); }, ErrorCode::bad_request);
 
   CancelToken cancel;
@@ -321,7 +318,11 @@ TEST(WanVaeTest, DecoderOnlyWeightsDecodeButDoNotEncode) {
   // Test-sized latents have no published statistics: the normalization is the identity.
   EXPECT_EQ(vae->latent_mean(), std::vector<float>(4, 0.0f));
   EXPECT_EQ(vae->latent_std(), std::vector<float>(4, 1.0f));
-  EXPECT_NE(error_of([&] { vae->encode(at::zeros({1, 3, 1, 16, 16})); }, ErrorCode::unsupported)
+  EXPECT_NE(error_of(
+                [&] {
+                  vae->encode(at::zeros({1, 3, 1, 16, 16}));
+                },
+                ErrorCode::unsupported)
                 .find("holds no encoder"),
             std::string::npos);
 }
@@ -366,9 +367,10 @@ TEST(WanVaeTest, TilingOptionsAreChecked) {
   testing::write_wan_vae(dir / "vae", 4, 4, 2);
   WanVaeOptions o = f32();
   o.tile_size = 20;
-  EXPECT_NE(error_of([&] { wan_vae_load(dir / "vae", o); }, ErrorCode::bad_request)
-                .find("tile_size must be a positive multiple of the VAE's spatial stride 8, got 20"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of([&] { wan_vae_load(dir / "vae", o); }, ErrorCode::bad_request)
+          .find("tile_size must be a positive multiple of the VAE's spatial stride 8, got 20"),
+      std::string::npos);
   o.tile_size = 32;
   o.tile_overlap = 32;
   error_of([&] { wan_vae_load(dir / "vae", o); }, ErrorCode::bad_request);
@@ -376,7 +378,7 @@ TEST(WanVaeTest, TilingOptionsAreChecked) {
   error_of([&] { wan_vae_load(dir / "vae", o); }, ErrorCode::bad_request);
   o.tile_overlap = 8;
   auto vae = wan_vae_load(dir / "vae", o);
-  EXPECT_FALSE(vae->tiled(32, 32));  // one tile
+  EXPECT_FALSE(vae->tiled(32, 32));     // one tile
   EXPECT_FALSE(vae->tiled(720, 1280));  // automatic: not above 1280 x 720
   EXPECT_TRUE(vae->tiled(1080, 1920));
   o.tiling = WanVaeTiling::on;

@@ -45,8 +45,8 @@ double encode_error(const std::filesystem::path& dir, const std::filesystem::pat
   const auto in = dir / "enc_in.safetensors", out = dir / "enc_out.safetensors",
              ref = dir / "enc_ref.safetensors";
   safetensors_write(in, {{"video", at::tanh(testing::test_randn(shape, 4))}});
-  kino_models({"run", "vae_encode", "--model", model.string(), "--in", in.string(), "--out",
-               out.string()});
+  kino_models(
+      {"run", "vae_encode", "--model", model.string(), "--in", in.string(), "--out", out.string()});
   EXPECT_EQ(testing::run_reference_script("wan_vae_reference.py",
                                           "--mode encode --model " + model.string() + " --in " +
                                               in.string() + " --out " + ref.string()),
@@ -86,8 +86,8 @@ TEST(ReferenceVaeTest, Wan22ChunkedEncodeAndDecodeEqualTheWholeSequence) {
   const auto in = dir / "in.safetensors", out = dir / "out.safetensors",
              ref = dir / "ref.safetensors";
   safetensors_write(in, {{"z", testing::test_randn({1, 4, 3, 2, 3}, 8) * 2.0}});
-  kino_models({"run", "vae_decode", "--model", model.string(), "--in", in.string(), "--out",
-               out.string()});
+  kino_models(
+      {"run", "vae_decode", "--model", model.string(), "--in", in.string(), "--out", out.string()});
   ASSERT_EQ(testing::run_reference_script(
                 "wan_vae_reference.py",
                 "--model " + model.string() + " --in " + in.string() + " --out " + ref.string()),
