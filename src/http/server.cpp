@@ -55,6 +55,10 @@ struct Server::Impl {
   net::io_context ioc;
   tcp::acceptor acceptor;
   net::thread_pool handlers;
+  // Keeps the I/O threads running while every connection waits on a handler thread and
+  // the acceptor is closed (stop()): without it they could run out of work and exit,
+  // stranding the replies posted back to them.
+  net::executor_work_guard<net::io_context::executor_type> io_work{ioc.get_executor()};
   std::vector<std::thread> threads;
   uint16_t port = 0;
   bool started = false;
@@ -540,11 +544,16 @@ void Server::stop() {
       beast::error_code ec;
       s.acceptor.close(ec);
     });
+    // Collected under the lock, used and dropped outside it: dropping the last reference
+    // destroys a connection, which removes itself from `conns`.
+    std::vector<std::shared_ptr<Connection>> open;
     {
       std::lock_guard lock(s.conns_mutex);
       for (auto& [ptr, weak] : s.conns)
-        if (auto c = weak.lock()) c->stop_if_idle();
+        if (auto c = weak.lock()) open.push_back(std::move(c));
     }
+    for (auto& c : open) c->stop_if_idle();
+    open.clear();
     auto deadline = std::chrono::steady_clock::now() + milliseconds(s.opt.limits.shutdown_wait_ms);
     while (s.connections > 0 && std::chrono::steady_clock::now() < deadline)
       std::this_thread::sleep_for(milliseconds(10));

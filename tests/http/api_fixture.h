@@ -43,6 +43,9 @@ inline const TestMedia& test_media() {
 class ApiFixture : public ::testing::Test {
  protected:
   virtual void configure(service::ServiceConfig& config, http::ServerLimits& limits) {}
+  // Runs after the studio is made, before its server and workers start (plug in a
+  // generator).
+  virtual void prepare(service::Studio& studio) {}
 
   void SetUp() override { start(); }
   void TearDown() override { shutdown(); }
@@ -59,6 +62,7 @@ class ApiFixture : public ::testing::Test {
     limits.sse_poll_ms = 10;
     configure(config, limits);
     studio = std::make_unique<service::Studio>(config);
+    prepare(*studio);
     http::ServerOptions options;
     options.port = 0;
     options.limits = limits;
