@@ -38,8 +38,8 @@ function play(url, name) {
 }
 
 const chat = new ChatView($('chat-log'), {
-  onWatch: (url, automatic) => {
-    play(url, t('job.export'));
+  onWatch: (url, automatic, label) => {
+    play(url, label);
     if (!automatic) $('player').focus();
   },
 });
@@ -199,8 +199,8 @@ $('export').addEventListener('click', async () => {
   status.replaceChildren();
   const job = progressBar(t('job.export'));
   status.append(job.el);
-  const watch = (url, automatic) => {
-    play(url, t('job.export'));
+  const watch = (url, automatic, label) => {
+    play(url, label);
     if (!automatic) $('player').focus();
   };
   try {

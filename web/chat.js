@@ -36,26 +36,36 @@ export function progressBar(label) {
   wrap.append(name, bar, status, links);
   return {
     el: wrap,
-    // view: a render status (docs/API.md). onWatch(url) offers the result to the player.
+    // view: a render or generation status (docs/API.md). onWatch(url, automatic, label)
+    // offers the result to the player.
     update(view, onWatch) {
-      const progress = Number(view.progress || 0);
+      const progress = Math.min(1, Math.max(0, Number(view.progress || 0)));
+      const pct = Math.round(progress * 100);
       bar.value = view.status === 'completed' ? 1 : progress;
       wrap.dataset.status = view.status || '';
-      if (view.status === 'rendering') status.textContent = t('job.rendering', { pct: Math.round(progress * 100) });
-      else if (view.status === 'failed') status.textContent = `${t('job.failed')}: ${view.error || ''}`;
-      else status.textContent = t(`job.${view.status || 'queued'}`);
-      if (view.status === 'completed' && view.output && view.output.url && !links.childElementCount) {
+      if (view.status === 'rendering') {
+        status.textContent = t('job.rendering', { pct });
+      } else if (view.status === 'running') {
+        status.textContent = t('job.running', { pct });
+        if (view.steps) status.textContent += ` · ${t('job.step', { step: view.step || 0, steps: view.steps })}`;
+      } else if (view.status === 'failed') {
+        status.textContent = `${t('job.failed')}: ${view.error || ''}`;
+      } else {
+        status.textContent = t(`job.${['completed', 'cancelled'].includes(view.status) ? view.status : 'queued'}`);
+      }
+      const url = (view.output && view.output.url) || (view.media && view.media.url);
+      if (view.status === 'completed' && url && !links.childElementCount) {
         const a = document.createElement('a');
-        a.href = view.output.url;
+        a.href = url;
         a.className = 'button download';
         a.setAttribute('download', '');
-        a.textContent = t('job.download');
+        a.textContent = view.output ? t('job.download') : t('job.downloadClip');
         const watch = document.createElement('button');
         watch.type = 'button';
         watch.textContent = t('job.watch');
-        watch.addEventListener('click', () => onWatch(view.output.url));
+        watch.addEventListener('click', () => onWatch(url, false, label));
         links.append(a, watch);
-        onWatch(view.output.url, true);
+        onWatch(url, true, label);
       }
     },
   };
@@ -140,17 +150,21 @@ export class ChatView {
       }
       const res = part.functionResponse;
       if (res && res.response && typeof res.response.status === 'string' && res.response.id) {
-        this.job(res.response);
+        this.job(res.name, res.response);
       }
     }
     this.keepWorkingLast();
     return shown;
   }
 
-  job(view) {
+  // A job a chat turn follows: an export (render status) or a generation ("generate").
+  job(name, view) {
     let job = this.jobs.get(view.id);
     if (!job) {
-      job = progressBar(t('job.export'));
+      const generation = name === 'generate';
+      let label = t(generation ? 'job.generate' : 'job.export');
+      if (generation && view.prompt) label += `: ${view.prompt.length > 60 ? `${view.prompt.slice(0, 57)}…` : view.prompt}`;
+      job = progressBar(label);
       this.jobs.set(view.id, job);
       const body = this.item('model', 'msg-job');
       body.append(job.el);
@@ -158,6 +172,6 @@ export class ChatView {
       this.running.add(job.li);
     }
     job.update(view, this.onWatch);
-    if (view.status === 'completed' || view.status === 'failed') this.running.delete(job.li);
+    if (['completed', 'failed', 'cancelled'].includes(view.status)) this.running.delete(job.li);
   }
 }

@@ -368,6 +368,64 @@ test('switching to Chinese before any work restarts the project in Chinese', asy
   }
 });
 
+// No model is installed in tests, so the events of a generation are fed to the page's
+// chat view as the server would stream them.
+test('the chat draws a generation job from its stream events', async () => {
+  const server = await startServer();
+  const { context, page, errors } = await openBrowser();
+  try {
+    await page.goto(server.url);
+    await page.waitForFunction(() => document.getElementById('credits-value').textContent === '100');
+    const seen = await page.evaluate(async () => {
+      const { ChatView } = await import('/chat.js');
+      const list = document.createElement('ol');
+      document.body.append(list);
+      const watched = [];
+      const view = new ChatView(list, { onWatch: (url, automatic, label) => watched.push([url, automatic, label]) });
+      const ev = (parts, extra = {}) => ({ author: 'nemo_agent', content: { role: 'model', parts }, ...extra });
+      const res = (response) => ev([{ functionResponse: { id: 'adk-1', name: 'generate', response } }]);
+      const job = { id: 'gen_1', prompt: 'a fox in the snow', seconds: 5 };
+      const states = [];
+      const state = () => {
+        const j = list.querySelector('.job');
+        states.push({
+          label: j.querySelector('.job-label').textContent,
+          status: j.querySelector('.job-status').textContent,
+          value: j.querySelector('progress').value,
+          order: Array.from(list.children).map((li) => (li.querySelector('.job') ? 'job' : li.textContent)),
+        });
+      };
+      view.event(ev([{ functionCall: { id: 'adk-1', name: 'generate', args: { prompt: 'a fox in the snow' } } }]));
+      view.event(res({ ...job, status: 'queued', progress: 0 }));
+      view.event(ev([{ text: 'Generating a 5 s clip.' }]));
+      state();
+      view.event(res({ ...job, status: 'running', progress: 0.4, stage: 'denoise', step: 8, steps: 20 }));
+      state();
+      view.event(res({ ...job, status: 'completed', progress: 1, media: { url: 'http://127.0.0.1:9/clip.mp4' } }));
+      view.event(ev([{ text: 'Your clip is ready.' }], { turnComplete: true }));
+      state();
+      const link = list.querySelector('.job a.download');
+      list.remove();
+      return { states, watched, href: link && link.getAttribute('href') };
+    });
+    const [queued, running, done] = seen.states;
+    assert.equal(queued.label, 'New clip: a fox in the snow');
+    assert.equal(queued.status, 'waiting to start');
+    assert.deepEqual(queued.order.slice(-2), ['kinoGenerating a 5 s clip.', 'job'], 'a running job stays below new text');
+    assert.equal(running.status, 'generating 40% · step 8 of 20');
+    assert.ok(Math.abs(running.value - 0.4) < 1e-6);
+    assert.equal(done.status, 'ready');
+    assert.equal(done.value, 1);
+    assert.deepEqual(done.order.slice(-2), ['job', 'kinoYour clip is ready.']);
+    assert.equal(seen.href, 'http://127.0.0.1:9/clip.mp4');
+    assert.deepEqual(seen.watched, [['http://127.0.0.1:9/clip.mp4', true, 'New clip: a fox in the snow']]);
+    assert.deepEqual(unexpected(errors), []);
+  } finally {
+    await context.close();
+    await server.stop();
+  }
+});
+
 function expireTokens(db) {
   execFileSync('python3', [
     '-c',
