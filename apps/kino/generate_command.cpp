@@ -92,6 +92,7 @@ void run(GenerateOptions& o) {
   if (!dtype) fail_bad_request("--dtype must be bf16, f32 or f16, got \"" + o.dtype + "\"");
   options.dtype = *dtype;
   options.device = o.device;
+  options.resident_dit = false;  // one run: the DiT is loaded after the text encoder is freed
 
   const std::filesystem::path model = model_path(o);
   if (!o.quiet) std::fprintf(stderr, "loading %s\n", model.string().c_str());

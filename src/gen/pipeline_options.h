@@ -10,6 +10,10 @@ namespace kino::gen {
 struct PipelineOptions {
   RunDtype dtype = RunDtype::bf16;  // DiT, VAE and text encoder matmuls; norms stay float32
   std::string device = "cpu";       // "cpu", "cuda", "cuda:N"
+  // true: the DiT stays loaded between runs (servers). false: each run loads it after the text
+  // encoder is freed and frees it before decoding, so peak memory is the larger of the text
+  // encoder and the DiT rather than their sum (one-shot CLI runs).
+  bool resident_dit = true;
 };
 
 }  // namespace kino::gen

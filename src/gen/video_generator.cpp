@@ -160,7 +160,7 @@ std::unique_ptr<VideoGenerator> VideoGenerator::load(const std::filesystem::path
   Impl& m = *g->impl_;
   m.model = model;
   m.pipeline = torch_call([&] { return WanPipeline::load(model, options); });
-  const WanDitConfig& cfg = m.pipeline->dit().config();
+  const WanDitConfig& cfg = m.pipeline->dit_config();
   // The family's conventions (spec §0, §4.5), told apart by the VAE.
   if (m.pipeline->vae().config().version == WanVaeVersion::wan22) {
     m.fps = 24;

@@ -1,6 +1,7 @@
 #include "gen/wan_pipeline.h"
 
 #include "core/error.h"
+#include "gen/model_folder.h"
 #include "gen/run_options.h"
 #include "gen/safetensors_file.h"
 #include "gen/umt5_encoder.h"
@@ -22,11 +23,16 @@ std::unique_ptr<WanPipeline> WanPipeline::load(const std::filesystem::path& mode
   p->model_ = model;
   p->dtype_ = run_dtype_scalar_type(options.dtype);
   p->device_ = run_device_parse(options.device);
-  WanDitOptions dit_options;
-  dit_options.dtype = p->dtype_;
-  dit_options.device = p->device_;
-  p->dit_ = wan_dit_load(model, dit_options);
-  const WanDitConfig& cfg = p->dit_->config();
+  p->dit_options_.dtype = p->dtype_;
+  p->dit_options_.device = p->device_;
+  if (options.resident_dit) {
+    p->dit_ = wan_dit_load(model, p->dit_options_);
+    p->dit_config_ = p->dit_->config();
+  } else {
+    // Headers only: the configuration is read and every tensor's shape checked now.
+    p->dit_config_ = model_folder_describe_dit(model_folder_scan(model)).config;
+  }
+  const WanDitConfig& cfg = p->dit_config_;
   if (cfg.model_type == WanModelType::i2v || cfg.model_type == WanModelType::flf2v)
     fail_unsupported(model.string() + ": " + cfg.summary() +
                      ": the Wan2.1 I2V/FLF2V image branch is not supported; use a t2v or ti2v "
@@ -47,6 +53,11 @@ std::unique_ptr<WanPipeline> WanPipeline::load(const std::filesystem::path& mode
   return p;
 }
 
+std::shared_ptr<const WanDit> WanPipeline::run_dit() const {
+  if (dit_) return dit_;
+  return wan_dit_load(model_, dit_options_);
+}
+
 at::Tensor WanPipeline::encode_image(const at::Tensor& image) const {
   at::NoGradGuard no_grad;
   // A one-frame video; the VAE is causal, so this is latent frame 0 of a full encode (spec §4.7).
@@ -57,7 +68,7 @@ at::Tensor WanPipeline::encode_image(const at::Tensor& image) const {
 at::Tensor WanPipeline::denoise(const GenerateParams& params, const ProgressFn& progress,
                                 const CancelToken* cancel) const {
   at::NoGradGuard no_grad;
-  const WanDitConfig& cfg = dit_->config();
+  const WanDitConfig& cfg = dit_config_;
   const auto shape =
       wan_latent_shape(cfg, params.frames, params.height, params.width, vae_->spatial_stride());
   const bool guided = params.denoise.guidance != 1.0;
@@ -74,7 +85,7 @@ at::Tensor WanPipeline::denoise(const GenerateParams& params, const ProgressFn& 
     first_frame = encode_image(params.image);
   }
 
-  WanDitText positive, negative;
+  at::Tensor positive_context, negative_context;  // [1, N, text_dim]
   {
     // The text encoder lives only while prompts are encoded.
     UMT5Options te_options;
@@ -91,11 +102,11 @@ at::Tensor WanPipeline::denoise(const GenerateParams& params, const ProgressFn& 
       at::Tensor ids = at::tensor(t.ids, at::kLong).view({1, -1});
       at::Tensor mask = at::tensor(t.mask, at::kLong).view({1, -1});
       // Real rows, then exact zero rows up to text_len (spec §2.4).
-      return dit_->encode_text(encoder->encode(ids, mask));
+      return encoder->encode(ids, mask);
     };
     if (cancel) cancel->check("generation");
-    positive = encode(params.prompt);
-    if (guided) negative = encode(params.negative);
+    positive_context = encode(params.prompt);
+    if (guided) negative_context = encode(params.negative);
     if (progress) {
       Progress p;
       p.done = 1;
@@ -104,7 +115,12 @@ at::Tensor WanPipeline::denoise(const GenerateParams& params, const ProgressFn& 
       progress(p);
     }
   }
-  return wan_denoise(*dit_, positive, guided ? &negative : nullptr, shape, params.denoise,
+  if (cancel) cancel->check("generation");
+  const std::shared_ptr<const WanDit> dit = run_dit();  // after the text encoder is freed
+  const WanDitText positive = dit->encode_text(positive_context);
+  WanDitText negative;
+  if (guided) negative = dit->encode_text(negative_context);
+  return wan_denoise(*dit, positive, guided ? &negative : nullptr, shape, params.denoise,
                      first_frame, progress, cancel);
 }
 

@@ -56,16 +56,21 @@ class WanPipeline {
   // The normalized latent of one image [3, H, W] in [-1, 1]: [C, H/s, W/s] float32.
   at::Tensor encode_image(const at::Tensor& image) const;
 
-  const WanDit& dit() const { return *dit_; }
+  const WanDitConfig& dit_config() const { return dit_config_; }
   const WanVae& vae() const { return *vae_; }
   // TI2V DiTs take a clean first frame (spec §1.10).
-  bool supports_image() const { return dit_->config().model_type == WanModelType::ti2v; }
+  bool supports_image() const { return dit_config_.model_type == WanModelType::ti2v; }
 
  private:
+  // The resident DiT, or one loaded for this run (PipelineOptions::resident_dit).
+  std::shared_ptr<const WanDit> run_dit() const;
+
   std::filesystem::path model_;
+  WanDitOptions dit_options_;
   at::ScalarType dtype_ = at::kBFloat16;
   at::Device device_ = at::kCPU;
-  std::unique_ptr<WanDit> dit_;
+  WanDitConfig dit_config_;
+  std::shared_ptr<const WanDit> dit_;  // null when not resident
   std::unique_ptr<WanVae> vae_;
 };
 

@@ -233,6 +233,22 @@ TEST(VideoGeneratorTest, TextToVideoWritesAReproducibleMp4) {
   EXPECT_EQ(decode_all(dir / "d.mp4"), decode_all(dir / "e.mp4"));
 }
 
+// A DiT loaded per run (after the text encoder is freed) computes the same video.
+TEST(VideoGeneratorTest, PerRunDitGivesTheSameVideo) {
+  TestDir dir("video_generator_per_run");
+  const fs::path root = write_tiny_folder(dir / "wan-tiny");
+  PipelineOptions o;
+  o.dtype = RunDtype::f32;
+  VideoGenerator::load(root, o)->generate(tiny_request(), dir / "resident.mp4");
+  o.resident_dit = false;
+  auto per_run = VideoGenerator::load(root, o);
+  per_run->generate(tiny_request(), dir / "per-run.mp4");
+  EXPECT_EQ(decode_all(dir / "resident.mp4"), decode_all(dir / "per-run.mp4"));
+  // The weights are still checked when the folder is loaded.
+  fs::remove(root / "diffusion_pytorch_model.safetensors");
+  EXPECT_NE(code_of([&] { VideoGenerator::load(root, o); }), ErrorCode::ok);
+}
+
 TEST(VideoGeneratorTest, ScalesToTheLongSide1920UnlessNative) {
   TestDir dir("video_generator_scale");
   auto gen = load_tiny(dir);
