@@ -101,16 +101,22 @@ at::Tensor residual(ChunkCache& c, const at::Tensor& x, const Res& r) {
 }
 
 // Single-head self-attention over the positions of each frame (the middle block).
-at::Tensor attention(const at::Tensor& x, const Half& m) {
+at::Tensor attention(const at::Tensor& x, const Half& m, int64_t max_scores) {
   const int64_t B = x.size(0), C = x.size(1), T = x.size(2), H = x.size(3), W = x.size(4);
   at::Tensor f = x.permute({0, 2, 1, 3, 4}).reshape({B * T, C, H, W});
   at::Tensor qkv = at::conv2d(norm(f, m.attn_gamma), m.qkv.w, m.qkv.b);
   qkv = qkv.reshape({B * T, 3 * C, H * W}).transpose(1, 2);  // [BT, HW, 3C]
-  at::Tensor q = qkv.narrow(2, 0, C), k = qkv.narrow(2, C, C), v = qkv.narrow(2, 2 * C, C);
-  at::Tensor a =
-      at::softmax(at::matmul(q, k.transpose(1, 2)).to(at::kFloat) / std::sqrt(double(C)), -1)
-          .to(v.scalar_type());
-  at::Tensor o = at::matmul(a, v).transpose(1, 2).reshape({B * T, C, H, W});
+  const at::Tensor q = qkv.narrow(2, 0, C), kt = qkv.narrow(2, C, C).transpose(1, 2),
+                   v = qkv.narrow(2, 2 * C, C);
+  // Query rows in blocks so no more than max_scores scores are held at once.
+  const int64_t L = H * W, rows = std::max<int64_t>(1, max_scores / (B * T * L));
+  std::vector<at::Tensor> parts;
+  for (int64_t r = 0; r < L; r += rows) {
+    const at::Tensor s = at::matmul(q.narrow(1, r, std::min(rows, L - r)), kt).to(at::kFloat);
+    parts.push_back(at::matmul(at::softmax(s / std::sqrt(double(C)), -1).to(v.scalar_type()), v));
+  }
+  const at::Tensor a = parts.size() == 1 ? parts[0] : at::cat(parts, 1);
+  at::Tensor o = a.transpose(1, 2).reshape({B * T, C, H, W});
   o = at::conv2d(o, m.proj.w, m.proj.b);
   return o.reshape({B, T, C, H, W}).permute({0, 2, 1, 3, 4}) + x;
 }
@@ -199,7 +205,7 @@ at::Tensor unpatchify(const at::Tensor& x, int64_t p) {
       .reshape({B, C, T, H * p, W * p});
 }
 
-at::Tensor encoder_chunk(ChunkCache& c, const at::Tensor& x, const Half& e) {
+at::Tensor encoder_chunk(ChunkCache& c, const at::Tensor& x, const Half& e, int64_t max_scores) {
   at::Tensor h = causal_conv(c, x, e.conv_in);
   for (const Level& l : e.levels) {
     const at::Tensor in = h;
@@ -208,15 +214,16 @@ at::Tensor encoder_chunk(ChunkCache& c, const at::Tensor& x, const Half& e) {
     if (l.shortcut) h = h + avg_down(in, l);
   }
   h = residual(c, h, e.mid0);
-  h = attention(h, e);
+  h = attention(h, e, max_scores);
   h = residual(c, h, e.mid2);
   return causal_conv(c, at::silu(norm(h, e.head_gamma)), e.head);
 }
 
-at::Tensor decoder_chunk(ChunkCache& c, const at::Tensor& x, const Half& d, bool first) {
+at::Tensor decoder_chunk(ChunkCache& c, const at::Tensor& x, const Half& d, bool first,
+                         int64_t max_scores) {
   at::Tensor h = causal_conv(c, x, d.conv_in);
   h = residual(c, h, d.mid0);
-  h = attention(h, d);
+  h = attention(h, d, max_scores);
   h = residual(c, h, d.mid2);
   for (const Level& l : d.levels) {
     const at::Tensor in = h;
@@ -312,6 +319,9 @@ WanVae::WanVae(const WanVaeConfig& cfg, const WeightSet& weights, const WanVaeOp
     fail_bad_request("tile_overlap must be a multiple of the spatial stride " + std::to_string(s) +
                      " in [0, tile_size " + std::to_string(options_.tile_size) + "), got " +
                      std::to_string(options_.tile_overlap));
+  if (options_.attention_scores < 1)
+    fail_bad_request("attention_scores must be >= 1, got " +
+                     std::to_string(options_.attention_scores));
   if (options_.tile_above_pixels < 0)
     fail_bad_request("tile_above_pixels must be >= 0, got " +
                      std::to_string(options_.tile_above_pixels));
@@ -388,8 +398,8 @@ at::Tensor WanVae::encode_tile(const at::Tensor& frames, Run& run) const {
     run.check();
     c.idx = 0;
     const at::Tensor x = i == 0 ? frames.narrow(2, 0, 1) : frames.narrow(2, 1 + 4 * (i - 1), 4);
-    out.push_back(
-        encoder_chunk(c, patchify(x.to(options_.device, options_.dtype), cfg_.patch()), m.enc));
+    out.push_back(encoder_chunk(c, patchify(x.to(options_.device, options_.dtype), cfg_.patch()),
+                                m.enc, options_.attention_scores));
     run.step();
   }
   const at::Tensor h = out.size() == 1 ? out[0] : at::cat(out, 2);
@@ -408,7 +418,9 @@ at::Tensor WanVae::decode_tile(const at::Tensor& x, Run& run) const {
   for (int64_t i = 0; i < T; ++i) {
     run.check();
     c.idx = 0;
-    at::Tensor y = unpatchify(decoder_chunk(c, x.narrow(2, i, 1), m.dec, i == 0), cfg_.patch());
+    at::Tensor y =
+        unpatchify(decoder_chunk(c, x.narrow(2, i, 1), m.dec, i == 0, options_.attention_scores),
+                   cfg_.patch());
     video.narrow(2, frame, y.size(2)).copy_(y);
     frame += y.size(2);
     run.step();

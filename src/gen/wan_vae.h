@@ -38,6 +38,8 @@ struct WanVaeOptions {
   // row or column is moved back to end at the frame's edge, so every tile has the full size.
   int64_t tile_size = 512;
   int64_t tile_overlap = 64;
+  // Most attention scores (float32) the middle block holds at once; queries run in blocks.
+  int64_t attention_scores = int64_t(1) << 26;
 };
 
 // Tiles over an extent: start offsets of windows of `tile` (the last ending at `extent`) with

@@ -255,6 +255,14 @@ TEST(WanVaeTest, EncodesCausallyChunkByChunk) {
   EXPECT_LT((batch.narrow(0, 0, 1) - z).abs().max().item<double>(), 1e-5);
   // Round trip shapes.
   EXPECT_EQ(vae->decode(z).sizes(), video.sizes());
+  // Attention in query blocks (here 2 of the 6 positions at a time) changes nothing.
+  WanVaeOptions blocks = f32();
+  blocks.attention_scores = 2 * 6;
+  auto blocked = wan_vae_load(dir / "vae", blocks);
+  EXPECT_LT((blocked->encode(video) - z).abs().max().item<double>(), 1e-5);
+  EXPECT_LT((blocked->decode(z) - vae->decode(z)).abs().max().item<double>(), 1e-5);
+  blocks.attention_scores = 0;
+  error_of([&] { wan_vae_load(dir / "vae", blocks); }, ErrorCode::bad_request);
   // bf16 (the run-time default) stays close to float32.
   auto bf = wan_vae_load(dir / "vae", WanVaeOptions{});
   EXPECT_LT((bf->encode(video) - z).abs().max().item<double>(), 0.15);
