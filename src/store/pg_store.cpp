@@ -126,6 +126,15 @@ int64_t random_owner_key() {
   return d(rd);
 }
 
+// Ends a failed transaction; a connection that cannot is dropped by the pool.
+void rollback(PgConnection& c) {
+  if (!c.ok()) return;
+  try {
+    c.script("ROLLBACK");
+  } catch (const std::exception&) {
+  }
+}
+
 // Runs f(connection) inside BEGIN ... COMMIT on a pooled connection; rolls back on any
 // exception and runs again (up to 5 times) after a serialization failure or deadlock.
 template <typename F>
@@ -145,15 +154,10 @@ auto transact(PgPool& pool, F&& f) {
         return r;
       }
     } catch (const PgError& e) {
-      if (c->ok()) c->script("ROLLBACK");
+      rollback(*c);
       if (!e.retryable() || attempt >= 5) throw;
     } catch (...) {
-      if (c->ok()) {
-        try {
-          c->script("ROLLBACK");
-        } catch (const std::exception&) {
-        }
-      }
+      rollback(*c);
       throw;
     }
   }

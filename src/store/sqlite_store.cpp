@@ -6,6 +6,7 @@
 
 #include "core/clock.h"
 #include "core/error.h"
+#include "store/draft_undo.h"
 #include "store/store.h"
 
 namespace kino::store {
@@ -276,10 +277,14 @@ class SqliteStore final : public Store {
     auto latest = draft_read_locked(session_id, -1);
     if (!latest || latest->version <= 1) return std::nullopt;
     // The version the latest one replaced: undo of an undo walks further back.
-    auto prev = draft_read_locked(session_id, undo_target_locked(session_id, latest->version));
+    const int64_t target =
+        draft_undo_target(latest->version, [&](int64_t v) -> std::optional<std::string> {
+          auto d = draft_read_locked(session_id, v);
+          return d ? std::optional<std::string>(d->note) : std::nullopt;
+        });
+    auto prev = draft_read_locked(session_id, target);
     if (!prev) return std::nullopt;
-    DraftVersion v =
-        append_locked(session_id, prev->draft, "undo to " + std::to_string(prev->version));
+    DraftVersion v = append_locked(session_id, prev->draft, draft_undo_note(prev->version));
     tx.commit();
     return v;
   }
@@ -638,23 +643,6 @@ class SqliteStore final : public Store {
     q.bind_all(session_id, version, version);
     if (!q.step()) return std::nullopt;
     return DraftVersion{q.text(0), q.integer(1), q.json(2), q.text(3), q.integer(4)};
-  }
-
-  // The version an undo of `latest` restores: the one before it, skipping over versions
-  // that were themselves undone ("undo to N" notes point back to N).
-  int64_t undo_target_locked(const std::string& session_id, int64_t latest) {
-    int64_t v = latest;
-    for (int guard = 0; guard < 10000 && v >= 1; ++guard) {
-      auto d = draft_read_locked(session_id, v);
-      if (!d) return v - 1;
-      const std::string prefix = "undo to ";
-      if (d->note.rfind(prefix, 0) == 0) {
-        v = std::stoll(d->note.substr(prefix.size()));
-        continue;
-      }
-      return v - 1;
-    }
-    return 0;
   }
 
   std::mutex mutex_;
