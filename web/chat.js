@@ -1,6 +1,6 @@
 // The chat log: the visitor's messages, the agent's replies as the event stream brings
 // them, a progress bar per running export, and errors in words.
-import { t } from './i18n.js';
+import { formatBytes, t } from './i18n.js';
 
 // Text with its http(s) links made clickable; everything else stays plain text.
 function withLinks(el, text) {
@@ -52,6 +52,8 @@ export function progressBar(label) {
         status.textContent = `${t('job.failed')}: ${view.error || ''}`;
       } else {
         status.textContent = t(`job.${['completed', 'cancelled'].includes(view.status) ? view.status : 'queued'}`);
+        const size = (view.output && view.output.size) || (view.media && view.media.size);
+        if (view.status === 'completed' && size) status.textContent += ` · ${formatBytes(size)}`;
       }
       const url = (view.output && view.output.url) || (view.media && view.media.url);
       if (view.status === 'completed' && url && !links.childElementCount) {

@@ -57,11 +57,13 @@ const files = {
   music: path.join(work, 'tune.mp3'),
   big: path.join(work, 'holiday.mp4'),
   fake: path.join(work, 'fake.png'),
+  clip: path.join(work, 'street.mp4'),
 };
 
 before(() => {
   ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=1', '-frames:v', '1', files.image]);
   ffmpeg(['-f', 'lavfi', '-i', 'sine=frequency=440:duration=4', '-c:a', 'libmp3lame', '-b:a', '64k', files.music]);
+  ffmpeg(['-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=15:duration=1', '-pix_fmt', 'yuv420p', '-c:v', 'libx264', files.clip]);
   // One byte over the 20 MB limit: the page must refuse it before sending anything.
   fs.writeFileSync(files.big, Buffer.alloc(20 * 1024 * 1024 + 1, 7));
   // A picture by name, text by content: only the server can tell (4001).
@@ -238,6 +240,7 @@ test('a new visitor uploads, edits through the chat and the timeline, exports an
       return { src: v.currentSrc, duration: v.duration, width: v.videoWidth, height: v.videoHeight };
     });
     assert.equal(video.src, href);
+    assert.match(await page.locator('#export-status .job-status').innerText(), /ready · \d+ KB/);
     assert.ok(Math.abs(video.duration - 3) < 0.15, `exported duration ${video.duration} s, want 3 s`);
     assert.deepEqual([video.width, video.height], [1920, 1080]);
     const head = await fetch(href, { method: 'HEAD' });
@@ -317,9 +320,14 @@ test('phone width in Chinese: uploads too large or of the wrong type are explain
     assert.match(await page.locator('#uploads .upload-status').first().innerText(), /fake\.png.*不是支持的文件类型/);
     assert.equal(await page.locator('#library .card').count(), 0);
 
-    // A picture that is fine: the library card fits the phone too.
-    await page.setInputFiles('#file-input', [files.image]);
-    await page.locator('#library .card').waitFor({ timeout: 30000 });
+    // A picture and a clip that are fine: their library cards fit the phone too, and the
+    // clip's thumbnail is its first frame.
+    await page.setInputFiles('#file-input', [files.image, files.clip]);
+    await page.waitForFunction(() => document.querySelectorAll('#library .card').length === 2, null, { timeout: 30000 });
+    await page.waitForFunction(() => {
+      const v = document.querySelector('#library .card-video video');
+      return v && v.readyState >= 2 && v.videoWidth === 320;
+    }, null, { timeout: 30000 });
     const overflowAfter = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflowAfter <= 0, `with a library card the page is ${overflowAfter}px wider than the phone`);
 
