@@ -99,7 +99,11 @@ function refresh() {
 // ---- chat ----
 
 async function send(text) {
-  if (studio.chatBusy || !text.trim()) return;
+  if (!text.trim()) return;
+  if (studio.chatBusy) {
+    toast(t('chat.busy'));
+    return;
+  }
   studio.chatBusy = true;
   $('chat-send').disabled = true;
   chat.user(text);
@@ -126,7 +130,11 @@ $('chat-form').addEventListener('submit', (e) => {
   e.preventDefault();
   const input = $('chat-input');
   const text = input.value;
-  if (studio.chatBusy || !text.trim()) return;
+  if (!text.trim()) return;
+  if (studio.chatBusy) {
+    toast(t('chat.busy'));
+    return;
+  }
   input.value = '';
   send(text);
 });

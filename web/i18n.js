@@ -12,6 +12,7 @@ const STRINGS = {
     'chat.you': 'You',
     'chat.kino': 'kino',
     'chat.working': 'Working…',
+    'chat.busy': 'One moment: the previous request is still being answered.',
     'chat.welcome':
       'Hi! Upload pictures, clips or music, then tell me what to make: "add a title \'Summer\' for the first 3 seconds", "add the music at 35%", "make it vertical", "export".',
     'chat.noReply': 'Done. The timeline shows the result.',
@@ -85,6 +86,7 @@ const STRINGS = {
     'chat.you': '你',
     'chat.kino': 'kino',
     'chat.working': '处理中…',
+    'chat.busy': '请稍等：上一个请求还在处理中。',
     'chat.welcome':
       '你好！先上传图片、视频或音乐，再告诉我要做什么：“添加标题“夏天”，前3秒”、“添加背景音乐，音量35%”、“改成竖屏”、“导出”。',
     'chat.noReply': '完成。时间线显示了结果。',
