@@ -11,6 +11,7 @@ void add_demo_command(CLI::App& app);
 void add_worker_command(CLI::App& app);
 #if KINO_WITH_TORCH
 void add_generate_command(CLI::App& app);
+void add_train_command(CLI::App& app);
 #endif
 
 }  // namespace kino::cli

@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
 #if KINO_WITH_TORCH
   kino::cli::add_generate_command(app);
   kino::cli::add_models_command(app);
+  kino::cli::add_train_command(app);
 #endif
   try {
     app.parse(argc, argv);

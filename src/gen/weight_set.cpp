@@ -12,7 +12,7 @@ WeightSet WeightSet::open(const std::vector<std::filesystem::path>& files, const
     auto file = SafetensorsFile::open(path);
     for (const auto& info : file->tensors()) {
       std::string name = rename(info.name);
-      auto [it, inserted] = set.entries_.emplace(name, Entry{file, &info});
+      auto [it, inserted] = set.entries_.emplace(name, Entry{file, &info, {}, {}});
       // Tied copies (diffusers keeps shared.weight and encoder.embed_tokens.weight) are aliases.
       const TensorInfo& first = *it->second.info;
       if (!inserted && first.shape == info.shape && first.dtype == info.dtype) continue;
@@ -26,6 +26,20 @@ WeightSet WeightSet::open(const std::vector<std::filesystem::path>& files, const
   return set;
 }
 
+WeightSet WeightSet::from_tensors(const std::map<std::string, at::Tensor>& tensors) {
+  WeightSet set;
+  for (const auto& [name, t] : tensors) {
+    auto info = std::make_shared<TensorInfo>();
+    info->name = name;
+    info->dtype = tensor_dtype_from_scalar_type(t.scalar_type()).value_or(TensorDtype::f32);
+    info->shape = t.sizes().vec();
+    info->nbytes = uint64_t(t.numel()) * t.element_size();
+    set.entries_[name] = Entry{nullptr, info.get(), t, info};
+    set.shapes_[name] = info->shape;
+  }
+  return set;
+}
+
 std::vector<std::string> WeightSet::original_names() const {
   std::vector<std::string> out;
   for (const auto& [name, e] : entries_) out.push_back(e.info->name);
@@ -35,7 +49,8 @@ std::vector<std::string> WeightSet::original_names() const {
 const TensorInfo& WeightSet::info(const std::string& name) const {
   auto it = entries_.find(name);
   if (it == entries_.end()) {
-    std::string where = files_.empty() ? std::string("no files") : files_.front()->path().string();
+    std::string where =
+        files_.empty() ? std::string("in-memory weights") : files_.front()->path().string();
     fail_unsupported(where + ": no tensor " + name);
   }
   return *it->second.info;
@@ -51,6 +66,7 @@ std::map<TensorDtype, int64_t> WeightSet::dtype_parameters() const {
 at::Tensor WeightSet::get(const std::string& name, at::ScalarType dtype, at::Device device) const {
   const TensorInfo& meta = info(name);
   const Entry& e = entries_.at(name);
+  if (e.tensor.defined()) return e.tensor.to(device, dtype);
   at::Tensor t = safetensors_tensor(e.file, meta);
   if (meta.dtype == TensorDtype::f8_e4m3 || meta.dtype == TensorDtype::f8_e5m2) {
     std::string module = name;

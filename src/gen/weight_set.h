@@ -24,6 +24,9 @@ class WeightSet {
   // places is Error(unsupported) unless both have the same dtype and shape (tied copies; the
   // first is kept).
   static WeightSet open(const std::vector<std::filesystem::path>& files, const Rename& rename);
+  // In-memory tensors under internal names (a trainer's parameters). get() hands them back
+  // as they are when dtype and device already match: no copy, autograd history intact.
+  static WeightSet from_tensors(const std::map<std::string, at::Tensor>& tensors);
 
   const ShapeMap& shapes() const { return shapes_; }
   std::vector<std::string> original_names() const;
@@ -40,6 +43,8 @@ class WeightSet {
   struct Entry {
     std::shared_ptr<const SafetensorsFile> file;
     const TensorInfo* info;
+    at::Tensor tensor;                        // in-memory entries only
+    std::shared_ptr<const TensorInfo> owned;  // their info
   };
   std::vector<std::shared_ptr<const SafetensorsFile>> files_;
   std::map<std::string, Entry> entries_;

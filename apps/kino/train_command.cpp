@@ -1,0 +1,160 @@
+// `kino train`: the kino-tiny data set, tokenizer and training stages (docs/TRAINING.md).
+#include <ATen/Parallel.h>
+
+#include <csignal>
+#include <cstdio>
+#include <string>
+
+#include "commands.h"
+#include "core/error.h"
+#include "gen/train_tokenizer.h"
+#include "gen/trainer.h"
+#include "progress_bar.h"
+#include "scenes/scenes.h"
+
+namespace kino::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Ctrl-C stops training after the current step, with a checkpoint.
+const CancelToken* g_train_cancel = nullptr;
+extern "C" void on_train_interrupt(int) {
+  if (g_train_cancel) g_train_cancel->cancel();
+}
+
+struct TrainArgs {
+  gen::TrainOptions o;
+  std::string stage;
+  bool micro = false;
+  int threads = 0;
+  int64_t log_every = 10;
+};
+
+void run_training(TrainArgs& a) {
+  if (a.micro) a.o.model = gen::tiny_model_micro_config();
+  if (a.threads > 0) at::set_num_threads(a.threads);
+  CancelToken cancel;
+  g_train_cancel = &cancel;
+  std::signal(SIGINT, on_train_interrupt);
+  std::signal(SIGTERM, on_train_interrupt);
+  std::fprintf(stderr, "kino train %s: run folder %s, %lld steps, batch %lld, seed %llu\n",
+               std::string(gen::train_stage_name(a.o.stage)).c_str(), a.o.run_dir.c_str(),
+               static_cast<long long>(a.o.steps), static_cast<long long>(a.o.batch),
+               static_cast<unsigned long long>(a.o.seed));
+  // Step lines come from the log the trainer writes; the progress callback prints a summary
+  // line every log_every steps.
+  const auto report = gen::train_run(
+      a.o,
+      [&](const Progress& p) {
+        if (p.done % a.log_every == 0 || p.done == p.total)
+          std::fprintf(stderr, "step %lld/%lld  %.1fs elapsed  ETA %s\n",
+                       static_cast<long long>(p.done), static_cast<long long>(p.total), p.elapsed_s,
+                       format_seconds(p.eta_s()).c_str());
+      },
+      &cancel);
+  g_train_cancel = nullptr;
+  std::printf("steps %lld..%lld: loss %.5f -> %.5f (means of the first and last 10), %.3f s/step\n",
+              static_cast<long long>(report.first_step), static_cast<long long>(report.last_step),
+              report.first_loss, report.last_loss, report.seconds_per_step);
+  std::printf("checkpoint: %s\nlog: %s\nsummary: %s\n", report.checkpoint.c_str(),
+              (a.o.run_dir / "log.csv").c_str(), (a.o.run_dir / "summary.txt").c_str());
+}
+
+void add_stage(CLI::App& train, gen::TrainStage stage, const char* help) {
+  auto args = std::make_shared<TrainArgs>();
+  args->o.stage = stage;
+  CLI::App* cmd = train.add_subcommand(std::string(gen::train_stage_name(stage)), help);
+  cmd->add_option("--out", args->o.run_dir,
+                  "Run folder: checkpoint/, log.csv, summary.txt (resumed when it exists)")
+      ->required();
+  cmd->add_option("--steps", args->o.steps, "Stop when this many steps are done")
+      ->capture_default_str();
+  cmd->add_option("--batch", args->o.batch, "Clips per step")->capture_default_str();
+  cmd->add_option("--lr", args->o.lr, "AdamW learning rate")->capture_default_str();
+  cmd->add_option("--scenes", args->o.scenes,
+                  "Cycle through this many scenes (0: a fresh scene every time)")
+      ->capture_default_str();
+  cmd->add_option("--warmup", args->o.warmup, "Linear warm-up steps")->capture_default_str();
+  cmd->add_option("--seed", args->o.seed, "Initialisation, data order and noise")
+      ->capture_default_str();
+  cmd->add_option("--checkpoint-every", args->o.checkpoint_every, "Steps between checkpoints")
+      ->capture_default_str();
+  cmd->add_option("--threads", args->threads, "LibTorch threads (0: all cores)");
+  cmd->add_option("--log-every", args->log_every, "Steps between progress lines")
+      ->capture_default_str();
+  cmd->add_flag("--micro", args->micro, "The few-thousand-parameter test configuration");
+  if (stage == gen::TrainStage::dit) {
+    cmd->add_option("--vae", args->o.vae, "The trained VAE (a vae run's checkpoint folder)")
+        ->required();
+    cmd->add_option("--tokenizer", args->o.tokenizer,
+                    "spiece.model (default: trained into RUN/tokenizer with spm_train)");
+    cmd->add_option("--caption-dropout", args->o.caption_dropout,
+                    "Probability of an empty caption (CFG)")
+        ->capture_default_str();
+    cmd->add_option("--first-frame", args->o.first_frame,
+                    "Probability of a clean first latent frame (image-to-video)")
+        ->capture_default_str();
+  } else {
+    args->o.lr = 1e-3;
+    args->o.batch = 4;
+    cmd->add_option("--vae-frames", args->o.vae_frames, "Frames per clip (4n + 1)")
+        ->capture_default_str();
+    cmd->add_option("--latent-penalty", args->o.latent_penalty, "Weight of mean(z^2)")
+        ->capture_default_str();
+    cmd->add_option("--latent-noise", args->o.latent_noise, "Noise added to z before decoding")
+        ->capture_default_str();
+  }
+  cmd->callback([args] { run_training(*args); });
+}
+
+}  // namespace
+
+void add_train_command(CLI::App& app) {
+  CLI::App* train =
+      app.add_subcommand("train",
+                         "Train kino-tiny: the data set, the tokenizer, the VAE and the DiT (see "
+                         "docs/TRAINING.md)");
+  train->require_subcommand(1);
+
+  struct DataArgs {
+    fs::path out;
+    scenes::DatasetWriteOptions o;
+    std::string split = "train";
+  };
+  auto data = std::make_shared<DataArgs>();
+  CLI::App* d = train->add_subcommand("data", "Write sample clips (MP4) and captions to look at");
+  d->add_option("--out", data->out, "Output folder")->required();
+  d->add_option("--count", data->o.count, "Number of samples")->capture_default_str();
+  d->add_option("--seed", data->o.seed, "Data set seed")->capture_default_str();
+  d->add_option("--split", data->split, "train or held_out")->capture_default_str();
+  d->add_option("--scale", data->o.scale, "Pixel scale of the MP4s (1..16)")->capture_default_str();
+  d->callback([data] {
+    auto split = scenes::scene_split_parse(data->split);
+    if (!split) fail_bad_request("--split must be train or held_out, got \"" + data->split + "\"");
+    data->o.split = *split;
+    const auto files = scenes::dataset_write(data->out, data->o);
+    std::printf("wrote %zu clips with captions to %s (index: captions.txt)\n", files.size(),
+                data->out.c_str());
+  });
+
+  struct TokArgs {
+    fs::path out;
+    gen::TrainTokenizerOptions o;
+  };
+  auto tok = std::make_shared<TokArgs>();
+  CLI::App* t =
+      train->add_subcommand("tokenizer", "Train spiece.model on the captions (spm_train)");
+  t->add_option("--out", tok->out, "Output folder")->required();
+  t->add_option("--seed", tok->o.seed, "Data set seed")->capture_default_str();
+  t->add_option("--scenes", tok->o.scenes, "Scenes whose captions form the corpus")
+      ->capture_default_str();
+  t->add_option("--vocab", tok->o.vocab_size, "Vocabulary size")->capture_default_str();
+  t->callback([tok] { std::printf("wrote %s\n", gen::train_tokenizer(tok->out, tok->o).c_str()); });
+
+  add_stage(*train, gen::TrainStage::vae, "Train the VAE on scene clips");
+  add_stage(*train, gen::TrainStage::dit,
+            "Train the DiT and the text encoder on latents of the trained VAE");
+}
+
+}  // namespace kino::cli

@@ -1,0 +1,521 @@
+#include "gen/trainer.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <torch/optim/adamw.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "core/error.h"
+#include "gen/model_folder.h"
+#include "gen/safetensors_file.h"
+#include "gen/tensor_io.h"
+#include "gen/train_tokenizer.h"
+#include "gen/umt5_encoder.h"
+#include "gen/umt5_tokenizer.h"
+#include "gen/wan_dit.h"
+#include "gen/wan_vae.h"
+#include "gen/weight_set.h"
+#include "scenes/scenes.h"
+
+namespace kino::gen {
+namespace fs = std::filesystem;
+namespace {
+
+uint64_t mix(uint64_t a, uint64_t b) {
+  uint64_t z = a ^ (b + 0x9E3779B97F4A7C15ull + (a << 6) + (a >> 2));
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+Json read_json(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail_unsupported(path.string() + ": cannot read");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return json_parse(ss.str(), path.string());
+}
+
+void write_text(const fs::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+  out.close();
+  if (!out) fail(ErrorCode::internal, "cannot write " + path.string());
+}
+
+void copy_into(const fs::path& from, const fs::path& to) {
+  std::error_code ec;
+  fs::copy_file(from, to, fs::copy_options::overwrite_existing, ec);
+  if (ec)
+    fail(ErrorCode::internal,
+         "cannot copy " + from.string() + " to " + to.string() + ": " + ec.message());
+}
+
+// Clips [B, 3, F, H, W] in [-1, 1] from 8-bit frames.
+at::Tensor clips_tensor(const std::vector<std::vector<scenes::RgbImage>>& clips) {
+  const int64_t B = int64_t(clips.size()), F = int64_t(clips[0].size());
+  const int64_t H = clips[0][0].height, W = clips[0][0].width;
+  at::Tensor bytes = at::empty({B, F, H, W, 3}, at::TensorOptions().dtype(at::kByte));
+  uint8_t* p = bytes.data_ptr<uint8_t>();
+  for (const auto& clip : clips)
+    for (const auto& frame : clip) {
+      std::memcpy(p, frame.rgb.data(), frame.rgb.size());
+      p += frame.rgb.size();
+    }
+  return bytes.permute({0, 4, 1, 2, 3}).to(at::kFloat).div(127.5).sub(1.0).contiguous();
+}
+
+// Scales all gradients down together when their joint L2 norm exceeds max_norm.
+void clip_grad_norm(const std::vector<at::Tensor>& params, double max_norm) {
+  double total = 0;
+  for (const auto& p : params)
+    if (p.grad().defined()) total += p.grad().pow(2).sum().item<double>();
+  const double norm = std::sqrt(total);
+  if (norm > max_norm)
+    for (const auto& p : params)
+      if (p.grad().defined()) p.grad().mul_(max_norm / (norm + 1e-6));
+}
+
+}  // namespace
+
+std::string_view train_stage_name(TrainStage s) {
+  return s == TrainStage::vae ? "vae" : "dit";
+}
+std::optional<TrainStage> train_stage_parse(std::string_view n) {
+  if (n == "vae") return TrainStage::vae;
+  if (n == "dit") return TrainStage::dit;
+  return std::nullopt;
+}
+
+void train_options_validate(const TrainOptions& o) {
+  auto bad = [](const std::string& m) { fail_bad_request(m); };
+  if (o.run_dir.empty()) bad("train: the run folder (--out) must be given");
+  if (o.steps < 0 || o.steps > 100000000)
+    bad("steps must be 0..100000000, got " + std::to_string(o.steps));
+  if (o.batch < 1 || o.batch > 256) bad("batch must be 1..256, got " + std::to_string(o.batch));
+  if (!(o.lr > 0 && o.lr < 1)) bad("lr must be in (0, 1), got " + std::to_string(o.lr));
+  if (!(o.weight_decay >= 0 && o.weight_decay < 1))
+    bad("weight_decay must be in [0, 1), got " + std::to_string(o.weight_decay));
+  if (o.warmup < 0) bad("warmup must be >= 0, got " + std::to_string(o.warmup));
+  if (!(o.clip_grad > 0)) bad("clip_grad must be > 0, got " + std::to_string(o.clip_grad));
+  if (o.scenes < 0) bad("scenes must be >= 0, got " + std::to_string(o.scenes));
+  if (o.checkpoint_every < 1)
+    bad("checkpoint_every must be >= 1, got " + std::to_string(o.checkpoint_every));
+  for (auto [name, p] :
+       {std::pair{"caption_dropout", o.caption_dropout}, std::pair{"first_frame", o.first_frame}})
+    if (!(p >= 0 && p <= 1))
+      bad(std::string(name) + " must be in [0, 1], got " + std::to_string(p));
+  if (o.vae_frames < 1 || (o.vae_frames - 1) % 4 || o.vae_frames > o.model.clip.frames)
+    bad("vae_frames must be 4n + 1 and at most the clip's " + std::to_string(o.model.clip.frames) +
+        " frames, got " + std::to_string(o.vae_frames));
+  if (!(o.latent_penalty >= 0))
+    bad("latent_penalty must be >= 0, got " + std::to_string(o.latent_penalty));
+  if (!(o.latent_noise >= 0))
+    bad("latent_noise must be >= 0, got " + std::to_string(o.latent_noise));
+  if (o.stage == TrainStage::dit && o.vae.empty())
+    bad("train dit: --vae must name the trained VAE (a vae run's checkpoint folder)");
+  tiny_model_config_validate(o.model);
+}
+
+struct Trainer::State {
+  TrainOptions o;
+  TinyModelConfig cfg;
+  ParamMap dit_p, umt5_p, vae_p;  // trainable parameters of the stage
+  std::unique_ptr<WanVae> vae;
+  std::unique_ptr<WanDit> dit;
+  std::unique_ptr<UMT5Encoder> umt5;
+  std::optional<UMT5Tokenizer> tokenizer;
+  fs::path tokenizer_path, vae_file;
+  std::vector<std::string> names;  // "dit/...", "umt5/...", "vae/..." aligned with params
+  std::vector<at::Tensor> params;
+  std::unique_ptr<torch::optim::AdamW> optimizer;
+  int64_t done = 0;
+
+  fs::path checkpoint() const { return o.run_dir / "checkpoint"; }
+  fs::path log_path() const { return o.run_dir / "log.csv"; }
+
+  Json trainer_json() const {
+    return Json{{"stage", std::string(train_stage_name(o.stage))},
+                {"step", done},
+                {"seed", o.seed},
+                {"batch", o.batch},
+                {"scenes", o.scenes},
+                {"lr", o.lr},
+                {"weight_decay", o.weight_decay},
+                {"warmup", o.warmup},
+                {"caption_dropout", o.caption_dropout},
+                {"first_frame", o.first_frame},
+                {"latent_penalty", o.latent_penalty},
+                {"latent_noise", o.latent_noise},
+                {"vae_frames", o.vae_frames},
+                {"model", tiny_model_config_json(cfg)}};
+  }
+
+  void build_modules() {
+    names.clear();
+    params.clear();
+    auto collect = [&](const char* prefix, const ParamMap& m) {
+      for (const auto& [n, t] : m) {
+        names.push_back(std::string(prefix) + n);
+        params.push_back(t);
+      }
+    };
+    if (o.stage == TrainStage::vae) {
+      vae = std::make_unique<WanVae>(cfg.vae, WeightSet::from_tensors(vae_p),
+                                     WanVaeOptions{at::kFloat, at::kCPU});
+      collect("vae/", vae_p);
+    } else {
+      dit = std::make_unique<WanDit>(cfg.dit, WeightSet::from_tensors(dit_p),
+                                     WanDitOptions{at::kFloat, at::kCPU});
+      umt5 = std::make_unique<UMT5Encoder>(cfg.umt5, WeightSet::from_tensors(umt5_p),
+                                           UMT5Options{at::kFloat, at::kCPU});
+      collect("dit/", dit_p);
+      collect("umt5/", umt5_p);
+    }
+    optimizer = std::make_unique<torch::optim::AdamW>(
+        params, torch::optim::AdamWOptions(o.lr).betas({0.9, 0.99}).weight_decay(o.weight_decay));
+  }
+
+  // The batch of step `step` (1-based): scenes (step - 1) * batch ... of the train split
+  // (modulo o.scenes when set).
+  struct Batch {
+    at::Tensor frames;
+    std::vector<std::string> captions;
+  };
+  Batch batch(int64_t step) const {
+    std::vector<std::vector<scenes::RgbImage>> clips;
+    Batch b;
+    for (int64_t i = 0; i < o.batch; ++i) {
+      int64_t index = (step - 1) * o.batch + i;
+      if (o.scenes > 0) index %= o.scenes;
+      const scenes::Scene scene = scenes::scene_sample(o.seed, index, scenes::SceneSplit::train);
+      std::vector<scenes::RgbImage> frames;
+      const int n = o.stage == TrainStage::vae ? int(o.vae_frames) : cfg.clip.frames;
+      for (int f = 0; f < n; ++f) frames.push_back(scenes::scene_render_frame(scene, cfg.clip, f));
+      clips.push_back(std::move(frames));
+      const auto captions = scenes::scene_captions(scene);
+      b.captions.push_back(captions[mix(o.seed, uint64_t(index)) % captions.size()]);
+    }
+    b.frames = clips_tensor(clips);
+    return b;
+  }
+
+  at::Tensor loss(int64_t step) const {
+    const Batch b = batch(step);
+    at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(mix(o.seed ^ 0x7472, step));
+    if (o.stage == TrainStage::vae) {
+      const at::Tensor z = vae->encode(b.frames);
+      const at::Tensor zn = z + o.latent_noise * at::randn(z.sizes(), gen);
+      const at::Tensor rec = vae->decode(zn);
+      return at::l1_loss(rec, b.frames) + at::mse_loss(rec, b.frames) +
+             o.latent_penalty * z.pow(2).mean();
+    }
+    const int64_t B = o.batch;
+    at::Tensor x0;
+    {
+      at::NoGradGuard no_grad;
+      x0 = vae->encode(b.frames);
+    }
+    const at::Tensor drop = at::rand({B}, gen) < o.caption_dropout;
+    const int64_t len = cfg.dit.text_len;
+    at::Tensor ids = at::zeros({B, len}, at::kLong), mask = at::zeros({B, len}, at::kLong);
+    for (int64_t i = 0; i < B; ++i) {
+      const TokenizedText t = tokenizer->encode(drop[i].item<bool>() ? "" : b.captions[i], len);
+      std::memcpy(ids[i].data_ptr<int64_t>(), t.ids.data(), sizeof(int64_t) * size_t(len));
+      std::memcpy(mask[i].data_ptr<int64_t>(), t.mask.data(), sizeof(int64_t) * size_t(len));
+    }
+    const WanDitText text = dit->encode_text(umt5->encode(ids, mask));
+
+    const double shift = cfg.sampling.shift;
+    const at::Tensor u = at::rand({B}, gen);
+    const at::Tensor sigma = shift * u / (1 + (shift - 1) * u);
+    const at::Tensor eps = at::randn(x0.sizes(), gen);
+    const at::Tensor first = (at::rand({B}, gen) < o.first_frame).to(at::kFloat);
+    const int64_t T = x0.size(2);
+    // keep[b, 0, f, 0, 0] = 0 where latent frame f of sample b is the clean conditioning frame.
+    at::Tensor keep = at::ones({B, 1, T, 1, 1});
+    keep.select(2, 0).copy_((1 - first).view({B, 1, 1, 1}));
+    const at::Tensor sig = sigma.view({B, 1, 1, 1, 1});
+    const at::Tensor xt = keep * ((1 - sig) * x0 + sig * eps) + (1 - keep) * x0;
+    const int64_t per_frame =
+        (x0.size(3) / cfg.dit.patch_size[1]) * (x0.size(4) / cfg.dit.patch_size[2]);
+    const at::Tensor t = (1000.0 * sigma.view({B, 1, 1}) * keep.view({B, T, 1}))
+                             .expand({B, T, per_frame})
+                             .reshape({B, T * per_frame});
+    const at::Tensor v = dit->forward(xt, t, text);
+    const at::Tensor w = keep.expand_as(v);
+    return ((v - (eps - x0)).pow(2) * w).sum() / w.sum();
+  }
+
+  double lr_at(int64_t step) const {
+    return o.warmup > 0 ? o.lr * std::min(1.0, double(step) / double(o.warmup)) : o.lr;
+  }
+
+  void save_optimizer(const fs::path& file) const {
+    std::vector<std::pair<std::string, at::Tensor>> list;
+    const auto& state = optimizer->state();
+    for (size_t i = 0; i < params.size(); ++i) {
+      auto it = state.find(c10::guts::to_string(params[i].unsafeGetTensorImpl()));
+      if (it == state.end()) continue;
+      const auto& st = static_cast<const torch::optim::AdamWParamState&>(*it->second);
+      list.emplace_back("exp_avg/" + names[i], st.exp_avg());
+      list.emplace_back("exp_avg_sq/" + names[i], st.exp_avg_sq());
+      list.emplace_back("step/" + names[i], at::full({1}, st.step(), at::kLong));
+    }
+    safetensors_write(file, list, {{"kino", "adamw state"}});
+  }
+
+  void load_optimizer(const fs::path& file) {
+    auto st = SafetensorsFile::open(file);
+    auto& state = optimizer->state();
+    for (size_t i = 0; i < params.size(); ++i) {
+      const TensorInfo* a = st->find("exp_avg/" + names[i]);
+      const TensorInfo* b = st->find("exp_avg_sq/" + names[i]);
+      const TensorInfo* s = st->find("step/" + names[i]);
+      if (!a || !b || !s) continue;  // no step taken yet for this parameter
+      auto ps = std::make_unique<torch::optim::AdamWParamState>();
+      ps->exp_avg(safetensors_tensor(st, *a).to(at::kFloat).clone());
+      ps->exp_avg_sq(safetensors_tensor(st, *b).to(at::kFloat).clone());
+      ps->step(safetensors_tensor(st, *s).to(at::kLong).item<int64_t>());
+      if (!ps->exp_avg().sizes().equals(params[i].sizes()))
+        fail_unsupported(file.string() + ": optimizer state of " + names[i] +
+                         " has another shape than the parameter");
+      state[c10::guts::to_string(params[i].unsafeGetTensorImpl())] = std::move(ps);
+    }
+  }
+
+  void write_model(const fs::path& dir, at::ScalarType dtype) const {
+    if (o.stage == TrainStage::vae) {
+      tiny_write_model(dir, cfg, {}, {}, vae_p, dtype);
+      return;
+    }
+    tiny_write_model(dir, cfg, dit_p, umt5_p, {}, dtype);
+    copy_into(vae_file, dir / kTinyVaeFile);
+    copy_into(tokenizer_path, dir / "spiece.model");
+  }
+
+  void truncate_log() const {
+    std::ifstream in(log_path());
+    std::string line, kept;
+    while (std::getline(in, line)) {
+      if (line.empty()) continue;
+      if (line.rfind("step,", 0) == 0 || std::stoll(line.substr(0, line.find(','))) <= done)
+        kept += line + "\n";
+    }
+    in.close();
+    if (kept.empty()) kept = "step,loss,lr,seconds\n";
+    write_text(log_path(), kept);
+  }
+};
+
+Trainer::Trainer(const TrainOptions& options) : s_(std::make_unique<State>()) {
+  train_options_validate(options);
+  State& s = *s_;
+  s.o = options;
+  s.cfg = options.model;
+  std::error_code ec;
+  fs::create_directories(options.run_dir, ec);
+  if (ec) fail(ErrorCode::internal, "cannot create " + options.run_dir.string());
+
+  if (options.stage == TrainStage::dit) {
+    s.tokenizer_path = options.tokenizer;
+    if (s.tokenizer_path.empty()) {
+      s.tokenizer_path = options.run_dir / "tokenizer" / "spiece.model";
+      if (!fs::exists(s.tokenizer_path)) {
+        TrainTokenizerOptions t;
+        t.seed = options.seed;
+        train_tokenizer(s.tokenizer_path.parent_path(), t);
+      }
+    }
+    s.tokenizer = UMT5Tokenizer::load_file(s.tokenizer_path);
+    s.cfg.umt5.vocab = s.tokenizer->vocab_size();
+    const ModelFolder vf = model_folder_scan(options.vae);
+    if (vf.vae_files.size() != 1)
+      fail_bad_request("train dit: " + options.vae.string() + " must hold exactly one VAE file");
+    s.vae_file = vf.vae_files.front();
+    s.vae = wan_vae_load(s.vae_file, WanVaeOptions{at::kFloat, at::kCPU});
+    if (s.vae->z_dim() != s.cfg.vae.z_dim || s.vae->spatial_stride() != 8)
+      fail_bad_request("train dit: the VAE in " + s.vae_file.string() + " has z_dim " +
+                       std::to_string(s.vae->z_dim()) + " and stride " +
+                       std::to_string(s.vae->spatial_stride()) + "; the model needs z_dim " +
+                       std::to_string(s.cfg.vae.z_dim) + " and stride 8");
+    s.cfg.vae = s.vae->config();
+  }
+
+  const fs::path ck = s.checkpoint();
+  if (fs::exists(ck / "trainer.json")) {
+    const Json saved = read_json(ck / "trainer.json");
+    const Json now = s.trainer_json();
+    for (const char* key : {"stage", "seed", "batch", "scenes", "model"})
+      if (saved.value(key, Json()) != now[key])
+        fail_bad_request("cannot resume " + ck.string() + ": " + key + " was " +
+                         json_brief(saved.value(key, Json())) + ", now " + json_brief(now[key]));
+    s.done = json_require_int(saved, "step", (ck / "trainer.json").string());
+    if (options.stage == TrainStage::vae) {
+      s.vae_p = tiny_read_params(ck / kTinyVaeFile, wan_vae_expected_shapes(s.cfg.vae));
+    } else {
+      s.dit_p = tiny_read_params(ck / kTinyDitFile, wan_dit_expected_shapes(s.cfg.dit));
+      s.umt5_p = tiny_read_params(ck / kTinyUmt5File, umt5_expected_shapes(s.cfg.umt5));
+    }
+    s.build_modules();
+    s.load_optimizer(ck / "optimizer.state");
+  } else {
+    if (options.stage == TrainStage::vae) {
+      s.vae_p = tiny_init_vae(s.cfg.vae, options.seed);
+    } else {
+      s.dit_p = tiny_init_dit(s.cfg.dit, options.seed);
+      s.umt5_p = tiny_init_umt5(s.cfg.umt5, mix(options.seed, 5));
+    }
+    s.build_modules();
+  }
+  s.truncate_log();
+}
+
+Trainer::~Trainer() = default;
+
+int64_t Trainer::steps_done() const {
+  return s_->done;
+}
+const TinyModelConfig& Trainer::model_config() const {
+  return s_->cfg;
+}
+
+int64_t Trainer::parameters() const {
+  int64_t n = 0;
+  for (const auto& p : s_->params) n += p.numel();
+  return n;
+}
+
+TrainStepResult Trainer::step() {
+  State& s = *s_;
+  const auto start = std::chrono::steady_clock::now();
+  const int64_t step = s.done + 1;
+  const double lr = s.lr_at(step);
+  for (auto& group : s.optimizer->param_groups())
+    static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+  s.optimizer->zero_grad();
+  at::Tensor loss = s.loss(step);
+  const double value = loss.item<double>();
+  if (!std::isfinite(value))
+    fail(ErrorCode::internal, "train: the loss of step " + std::to_string(step) +
+                                  " is not finite; lower --lr or resume from the checkpoint");
+  loss.backward();
+  clip_grad_norm(s.params, s.o.clip_grad);
+  s.optimizer->step();
+  s.done = step;
+  TrainStepResult r;
+  r.step = step;
+  r.loss = value;
+  r.lr = lr;
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::ofstream log(s.log_path(), std::ios::app);
+  char line[128];
+  std::snprintf(line, sizeof line, "%lld,%.6f,%.3g,%.3f\n", static_cast<long long>(step), value, lr,
+                r.seconds);
+  log << line;
+  return r;
+}
+
+double Trainer::loss_at(int64_t step) const {
+  at::NoGradGuard no_grad;
+  return s_->loss(step).item<double>();
+}
+
+void Trainer::write_model(const fs::path& dir, at::ScalarType dtype) const {
+  s_->write_model(dir, dtype);
+}
+
+void Trainer::save_checkpoint() {
+  State& s = *s_;
+  const fs::path ck = s.checkpoint(), part = s.o.run_dir / "checkpoint.part",
+                 old = s.o.run_dir / "checkpoint.old";
+  std::error_code ec;
+  fs::remove_all(part, ec);
+  s.write_model(part, at::kFloat);
+  s.save_optimizer(part / "optimizer.state");
+  write_text(part / "trainer.json", s.trainer_json().dump(2) + "\n");
+  fs::remove_all(old, ec);
+  if (fs::exists(ck)) fs::rename(ck, old);
+  fs::rename(part, ck);
+  fs::remove_all(old, ec);
+
+  // The loss curve: mean loss per tenth of the steps logged so far.
+  std::ifstream in(s.log_path());
+  std::vector<std::pair<int64_t, double>> rows;
+  std::vector<double> secs;
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty() || line.rfind("step,", 0) == 0) continue;
+    int64_t st = 0;
+    double loss = 0, lr = 0, sec = 0;
+    if (std::sscanf(line.c_str(), "%ld,%lf,%lf,%lf", &st, &loss, &lr, &sec) == 4) {
+      rows.emplace_back(st, loss);
+      secs.push_back(sec);
+    }
+  }
+  std::ostringstream out;
+  out << "stage " << train_stage_name(s.o.stage) << ", " << s.done << " steps, batch " << s.o.batch
+      << ", seed " << s.o.seed << ", " << parameters() << " trainable parameters\n";
+  if (!rows.empty()) {
+    double total = 0;
+    for (double v : secs) total += v;
+    out << "seconds per step: " << total / double(secs.size()) << "\n";
+    out << "steps           mean loss\n";
+    const size_t buckets = std::min<size_t>(10, rows.size());
+    for (size_t k = 0; k < buckets; ++k) {
+      const size_t a = rows.size() * k / buckets, b = rows.size() * (k + 1) / buckets;
+      double sum = 0;
+      for (size_t i = a; i < b; ++i) sum += rows[i].second;
+      char buf[96];
+      std::snprintf(buf, sizeof buf, "%6lld-%-6lld  %.5f\n", static_cast<long long>(rows[a].first),
+                    static_cast<long long>(rows[b - 1].first), sum / double(b - a));
+      out << buf;
+    }
+  }
+  write_text(s.o.run_dir / "summary.txt", out.str());
+}
+
+TrainReport train_run(const TrainOptions& options, const ProgressFn& progress,
+                      const CancelToken* cancel) {
+  Trainer trainer(options);
+  TrainReport r;
+  r.first_step = trainer.steps_done() + 1;
+  std::vector<double> losses;
+  double seconds = 0;
+  const auto start = std::chrono::steady_clock::now();
+  while (trainer.steps_done() < options.steps) {
+    if (cancel && cancel->cancelled()) {
+      trainer.save_checkpoint();
+      cancel->check("training");
+    }
+    const TrainStepResult s = trainer.step();
+    losses.push_back(s.loss);
+    seconds += s.seconds;
+    if (s.step % options.checkpoint_every == 0) trainer.save_checkpoint();
+    if (progress) {
+      Progress p;
+      p.done = s.step;
+      p.total = options.steps;
+      p.stage = "train";
+      p.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      progress(p);
+    }
+  }
+  trainer.save_checkpoint();
+  r.last_step = trainer.steps_done();
+  r.checkpoint = options.run_dir / "checkpoint";
+  if (!losses.empty()) {
+    const size_t n = std::min<size_t>(10, losses.size());
+    for (size_t i = 0; i < n; ++i) {
+      r.first_loss += losses[i] / double(n);
+      r.last_loss += losses[losses.size() - 1 - i] / double(n);
+    }
+    r.seconds_per_step = seconds / double(losses.size());
+  }
+  return r;
+}
+
+}  // namespace kino::gen

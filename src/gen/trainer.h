@@ -1,0 +1,107 @@
+#pragma once
+// `kino train`: trains kino-tiny with LibTorch autograd and AdamW through the same WanVae, WanDit
+// and UMT5Encoder classes that run inference.
+//   stage vae: the Wan2.1-style VAE on scene clips (L1 + L2 reconstruction and a small penalty
+//              on the latent's magnitude, with noise added to the latent before decoding).
+//   stage dit: the DiT and the umT5 encoder jointly (flow matching on VAE latents of the
+//              scenes, first-frame conditioning the TI2V way, caption dropout for CFG).
+// Every step's data and randomness derive from (seed, step), so a resumed run continues
+// exactly as an uninterrupted one; the run folder holds checkpoint/ (a loadable model folder
+// plus the optimizer state), log.csv (one row per step) and summary.txt (the loss curve).
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/progress.h"
+#include "gen/train_model.h"
+
+namespace kino::gen {
+
+enum class TrainStage { vae, dit };
+std::string_view train_stage_name(TrainStage s);
+std::optional<TrainStage> train_stage_parse(std::string_view name);
+
+struct TrainOptions {
+  TrainStage stage = TrainStage::dit;
+  std::filesystem::path run_dir;  // created; resumed from when it holds a checkpoint
+  // dit stage: a folder or file with the trained VAE (the vae stage's checkpoint).
+  std::filesystem::path vae;
+  // dit stage: spiece.model; empty: trained with spm_train into run_dir/tokenizer.
+  std::filesystem::path tokenizer;
+  TinyModelConfig model = tiny_model_config();
+  uint64_t seed = 1;     // initialisation, data order, noise
+  int64_t steps = 1000;  // the run stops when this many steps are done (resumed ones count)
+  int64_t batch = 8;
+  // Scenes the data cycles through (0: a fresh scene every time). Small values overfit a
+  // fixed set, which tests and quick experiments use.
+  int64_t scenes = 0;
+  double lr = 3e-4;
+  double weight_decay = 0.01;
+  int64_t warmup = 100;  // linear learning-rate warm-up steps
+  double clip_grad = 1.0;
+  int64_t checkpoint_every = 200;
+  // dit stage
+  double caption_dropout = 0.1;  // probability of an empty caption (for CFG)
+  double first_frame = 0.5;      // probability of a clean first latent frame with timestep 0
+  // vae stage
+  int64_t vae_frames = 5;        // the first 4n + 1 frames of each clip (the causal VAE sees
+                                 // its first chunk and a later one; 17 would cost 3.4 x more)
+  double latent_penalty = 1e-3;  // weight of mean(z^2)
+  double latent_noise = 0.05;    // std of the noise added to z before decoding
+};
+
+// Checks ranges (steps >= 0, batch 1..256, lr > 0, probabilities in [0, 1], ...):
+// Error(bad_request) naming the option.
+void train_options_validate(const TrainOptions& options);
+
+struct TrainStepResult {
+  int64_t step = 0;  // 1-based index of the step just done
+  double loss = 0;
+  double lr = 0;
+  double seconds = 0;
+};
+
+class Trainer {
+ public:
+  // Starts from fresh parameters, or resumes from run_dir/checkpoint when it exists (its
+  // trainer.json must agree with these options on stage, model and seed: else
+  // Error(bad_request) naming the field).
+  explicit Trainer(const TrainOptions& options);
+  ~Trainer();
+
+  int64_t steps_done() const;
+  int64_t parameters() const;  // trainable
+  const TinyModelConfig& model_config() const;
+
+  // One optimizer step on the batch of step steps_done() + 1; appends to log.csv.
+  TrainStepResult step();
+  // The loss of step `step`'s batch under the current parameters (no update, no log).
+  double loss_at(int64_t step) const;
+  // Writes run_dir/checkpoint (through checkpoint.part, renamed) and summary.txt.
+  void save_checkpoint();
+  // Writes a model folder of the current parameters (plus, for the dit stage, the VAE and the
+  // tokenizer) in `dtype`.
+  void write_model(const std::filesystem::path& dir, at::ScalarType dtype) const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> s_;
+};
+
+struct TrainReport {
+  int64_t first_step = 0, last_step = 0;
+  double first_loss = 0, last_loss = 0;  // means over the first and last 10 steps of this call
+  double seconds_per_step = 0;
+  std::filesystem::path checkpoint;
+};
+
+// Runs steps until options.steps are done, checkpointing every checkpoint_every steps and at
+// the end. Progress stage "train" (done = steps done); cancel: a checkpoint, then
+// Error(cancelled).
+TrainReport train_run(const TrainOptions& options, const ProgressFn& progress = {},
+                      const CancelToken* cancel = nullptr);
+
+}  // namespace kino::gen

@@ -1,0 +1,245 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "core/error.h"
+#include "gen/model_folder.h"
+#include "gen/train_tokenizer.h"
+#include "gen/trainer.h"
+#include "gen/umt5_encoder.h"
+#include "gen/umt5_tokenizer.h"
+#include "gen/wan_dit.h"
+#include "gen/wan_vae.h"
+#include "scenes/scenes.h"
+#include "support/test_dir.h"
+
+namespace kino::gen {
+namespace {
+namespace fs = std::filesystem;
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// One tokenizer and one micro VAE folder for the whole suite (spm_train takes a moment).
+class TrainTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new testing::TestDir("train_suite");
+    TrainTokenizerOptions t;
+    t.scenes = 400;
+    t.vocab_size = 256;
+    tokenizer_ = new fs::path(train_tokenizer(dir_->path() / "tok", t));
+    TrainOptions v = options(TrainStage::vae, dir_->path() / "vae_run");
+    v.steps = 0;
+    Trainer vae(v);
+    vae.write_model(dir_->path() / "vae", at::kFloat);
+  }
+  static void TearDownTestSuite() {
+    delete tokenizer_;
+    delete dir_;
+  }
+
+  static TrainOptions options(TrainStage stage, const fs::path& run) {
+    TrainOptions o;
+    o.stage = stage;
+    o.run_dir = run;
+    o.model = tiny_model_micro_config();
+    o.batch = 2;
+    o.lr = 3e-3;
+    o.warmup = 0;
+    o.seed = 4;
+    if (stage == TrainStage::dit) {
+      o.vae = dir_->path() / "vae";
+      o.tokenizer = *tokenizer_;
+    }
+    return o;
+  }
+
+  static testing::TestDir* dir_;
+  static fs::path* tokenizer_;
+};
+testing::TestDir* TrainTest::dir_ = nullptr;
+fs::path* TrainTest::tokenizer_ = nullptr;
+
+TEST_F(TrainTest, TokenizerHasUmt5IdsAndRoundTripsCaptions) {
+  const UMT5Tokenizer tok = UMT5Tokenizer::load_file(*tokenizer_);
+  EXPECT_EQ(tok.eos_id(), 1);
+  EXPECT_GT(tok.vocab_size(), 100);
+  EXPECT_LE(tok.vocab_size(), 256);
+  // Held-out scenes use words the corpus has in other combinations.
+  std::vector<std::string> captions;
+  for (int64_t i = 0; i < 10; ++i)
+    for (auto split : {scenes::SceneSplit::train, scenes::SceneSplit::held_out})
+      for (const auto& c : scenes::scene_captions(scenes::scene_sample(77, i, split)))
+        captions.push_back(c);
+  std::ofstream ids_file(dir_->path() / "ids.txt");
+  for (const auto& c : captions) {
+    const TokenizedText t = tok.encode(c, 64);
+    ASSERT_GE(t.length, 2);
+    EXPECT_EQ(t.ids[size_t(t.length - 1)], 1) << c;
+    for (int64_t i = 0; i < t.length - 1; ++i) {
+      EXPECT_NE(t.ids[size_t(i)], 3) << "unknown piece in: " << c;
+      EXPECT_GT(t.ids[size_t(i)], 3) << c;
+    }
+    for (int64_t i = t.length; i < 64; ++i) EXPECT_EQ(t.ids[size_t(i)], 0);
+    EXPECT_LE(t.length, tiny_model_config().dit.text_len) << c;
+    for (int64_t i = 0; i < t.length - 1; ++i) ids_file << (i ? " " : "") << t.ids[size_t(i)];
+    ids_file << "\n";
+  }
+  ids_file.close();
+  // Decoding the ids with sentencepiece's own tool gives the captions back.
+  const fs::path out = dir_->path() / "decoded.txt";
+  ASSERT_EQ(testing::run_command("spm_decode --model=" + tokenizer_->string() +
+                                 " --input_format=id --input=" +
+                                 (dir_->path() / "ids.txt").string() + " --output=" + out.string()),
+            0);
+  std::istringstream decoded(read_file(out));
+  for (const auto& c : captions) {
+    std::string line;
+    ASSERT_TRUE(std::getline(decoded, line));
+    // sentencepiece's NFKC normalisation (the umT5 convention) turns the full-width comma into
+    // an ASCII one; nothing else in the captions changes.
+    std::string expected = umt5_clean_text(c);
+    for (size_t p; (p = expected.find("，")) != std::string::npos;) expected.replace(p, 3, ",");
+    EXPECT_EQ(line, expected);
+  }
+}
+
+TEST_F(TrainTest, VaeStepsReduceTheLossOfAFixedBatch) {
+  testing::TestDir run("train_vae");
+  TrainOptions o = options(TrainStage::vae, run.path());
+  o.scenes = 2;  // every step sees the same two clips
+  Trainer t(o);
+  const double before = t.loss_at(1);
+  for (int i = 0; i < 12; ++i) t.step();
+  const double after = t.loss_at(1);
+  EXPECT_LT(after, 0.9 * before) << before << " -> " << after;
+  EXPECT_EQ(t.steps_done(), 12);
+}
+
+TEST_F(TrainTest, DitStepsReduceTheLossOfAFixedBatch) {
+  testing::TestDir run("train_dit");
+  Trainer t(options(TrainStage::dit, run.path()));
+  EXPECT_GT(t.parameters(), 10000);
+  const double before = t.loss_at(1);
+  for (int i = 0; i < 15; ++i) t.step();
+  const double after = t.loss_at(1);
+  EXPECT_LT(after, 0.8 * before) << before << " -> " << after;
+}
+
+TEST_F(TrainTest, ResumeGivesTheSameNextStepAsAnUninterruptedRun) {
+  for (TrainStage stage : {TrainStage::vae, TrainStage::dit}) {
+    SCOPED_TRACE(std::string(train_stage_name(stage)));
+    testing::TestDir run("train_resume");
+    double uninterrupted = 0;
+    {
+      Trainer a(options(stage, run.path()));
+      for (int i = 0; i < 3; ++i) a.step();
+      a.save_checkpoint();
+      uninterrupted = a.step().loss;
+    }
+    Trainer b(options(stage, run.path()));
+    EXPECT_EQ(b.steps_done(), 3);
+    const TrainStepResult r = b.step();
+    EXPECT_EQ(r.step, 4);
+    EXPECT_NEAR(r.loss, uninterrupted, 1e-6 * std::fabs(uninterrupted));
+    // The log has one row per step: step 4 of the first run was dropped on resume.
+    std::istringstream log(read_file(run.path() / "log.csv"));
+    std::string line;
+    int rows = 0;
+    while (std::getline(log, line)) rows += !line.empty() && line.rfind("step", 0) != 0;
+    EXPECT_EQ(rows, 4);
+    EXPECT_TRUE(fs::exists(run.path() / "summary.txt"));
+  }
+}
+
+TEST_F(TrainTest, ResumeWithOtherSettingsIsANamedError) {
+  testing::TestDir run("train_mismatch");
+  {
+    Trainer a(options(TrainStage::vae, run.path()));
+    a.step();
+    a.save_checkpoint();
+  }
+  TrainOptions o = options(TrainStage::vae, run.path());
+  o.seed = 5;
+  try {
+    Trainer b(o);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::bad_request);
+    EXPECT_NE(std::string(e.what()).find("seed"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(TrainTest, WrittenModelLoadsWithTheOrdinaryLoaders) {
+  testing::TestDir run("train_load");
+  TrainOptions o = options(TrainStage::dit, run.path());
+  o.steps = 2;
+  o.checkpoint_every = 1;
+  const TrainReport r = train_run(o);
+  EXPECT_EQ(r.last_step, 2);
+  for (const fs::path& dir : {r.checkpoint, run.path() / "fp16"}) {
+    if (dir != r.checkpoint) Trainer(o).write_model(dir, at::kHalf);
+    SCOPED_TRACE(dir.string());
+    const ModelFolder folder = model_folder_scan(dir);
+    EXPECT_EQ(folder.dit_files.size(), 1u);
+    EXPECT_EQ(folder.vae_files.size(), 1u);
+    EXPECT_EQ(folder.text_encoder_files.size(), 1u);
+    ASSERT_TRUE(folder.tokenizer);
+    const DitDescription d = model_folder_describe_dit(folder);
+    EXPECT_TRUE(d.config_json_checked);
+    EXPECT_EQ(d.config.model_type, WanModelType::ti2v);
+    EXPECT_EQ(d.config.text_len, o.model.dit.text_len);
+
+    auto dit = wan_dit_load(dir, WanDitOptions{at::kFloat, at::kCPU});
+    auto te = umt5_encoder_load(dir, UMT5Options{at::kFloat, at::kCPU});
+    auto vae = wan_vae_load(dir, WanVaeOptions{at::kFloat, at::kCPU});
+    const UMT5Tokenizer tok = umt5_tokenizer_load(dir);
+    at::NoGradGuard no_grad;
+    const TokenizedText t = tok.encode("a red ball moving to the right", o.model.dit.text_len);
+    const at::Tensor ids = at::tensor(t.ids).view({1, -1});
+    const at::Tensor mask = at::tensor(t.mask).view({1, -1});
+    const WanDitText text = dit->encode_text(te->encode(ids, mask));
+    const at::Tensor x = at::randn({1, o.model.vae.z_dim, 2, 4, 4});
+    const at::Tensor v = dit->forward(x, at::full({1}, 500.0), text);
+    EXPECT_TRUE(at::isfinite(v).all().item<bool>());
+    const at::Tensor frames = vae->decode(x);
+    EXPECT_EQ(frames.sizes(), (std::vector<int64_t>{1, 3, 5, 32, 32}));
+  }
+}
+
+TEST_F(TrainTest, BadOptionsAreNamedErrors) {
+  testing::TestDir run("train_bad");
+  TrainOptions o = options(TrainStage::vae, run.path());
+  o.batch = 0;
+  EXPECT_THROW(train_options_validate(o), Error);
+  o = options(TrainStage::dit, run.path());
+  o.vae.clear();
+  try {
+    train_options_validate(o);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("--vae"), std::string::npos);
+  }
+  o = options(TrainStage::vae, run.path());
+  o.model.clip.frames = 6;
+  EXPECT_THROW(train_options_validate(o), Error);
+  TrainTokenizerOptions t;
+  t.spm_train = run.path() / "no-such-program";
+  try {
+    train_tokenizer(run.path() / "tok", t);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::unavailable);
+  }
+}
+
+}  // namespace
+}  // namespace kino::gen
