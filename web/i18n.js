@@ -202,7 +202,12 @@ export function formatTime(ms) {
 
 // The words for an API error (an ApiError or a network failure).
 export function errorText(err) {
-  if (!err || err.code === undefined) return t('error.network');
+  if (!err) return t('error.network');
+  if (err.code === undefined) {
+    // fetch and XMLHttpRequest fail with a TypeError when the server cannot be reached.
+    if (err instanceof TypeError && /fetch|network|load/i.test(err.message)) return t('error.network');
+    return t('error.other', { message: err.message || String(err) });
+  }
   const key = `error.${err.code}`;
   if (err.code === 500) return t(key, { message: err.message });
   if (STRINGS.en[key]) return t(key);

@@ -105,6 +105,8 @@ async function startServer() {
     db: path.join(data, 'kino.db'),
     // Stops the server; fails when it had died before (a crash must not pass unseen).
     async stop() {
+      if (this.stopped) return;
+      this.stopped = true;
       if (proc.exitCode !== null || proc.signalCode !== null) {
         throw new Error(`kino serve died during the test (${proc.exitCode ?? proc.signalCode}):\n${log}`);
       }
@@ -136,9 +138,11 @@ async function openBrowser(options = {}) {
 
 // The console errors, less those the test provoked on purpose (a refused request is
 // logged by Chromium itself as "Failed to load resource ... status of 401").
-function unexpected(errors, allowedStatuses = []) {
+function unexpected(errors, allowedStatuses = [], allowed = []) {
   return errors.filter(
-    (e) => !allowedStatuses.some((s) => e.includes(`Failed to load resource: the server responded with a status of ${s}`)),
+    (e) =>
+      !allowedStatuses.some((s) => e.includes(`Failed to load resource: the server responded with a status of ${s}`)) &&
+      !allowed.some((a) => e.includes(a)),
   );
 }
 
@@ -469,7 +473,17 @@ test('an expired token is replaced without the visitor noticing', async () => {
     assert.equal(await page.locator('#toast:not([hidden])').count(), 0);
     await screenshot(page, 'token-replaced');
 
-    assert.deepEqual(unexpected(errors, [401]), []);
+    // The server goes away: the chat says so in words.
+    await server.stop();
+    await page.fill('#chat-input', 'credits');
+    await page.press('#chat-input', 'Enter');
+    const lost = page.locator('#chat-log .msg-error .body');
+    await lost.waitFor();
+    assert.match(await lost.innerText(), /Cannot reach the kino server/);
+    await page.waitForFunction(() => !document.getElementById('chat-send').disabled);
+    await screenshot(page, 'server-gone');
+
+    assert.deepEqual(unexpected(errors, [401], ['net::ERR_CONNECTION_REFUSED']), []);
   } finally {
     await context.close();
     await server.stop();
