@@ -11,6 +11,7 @@
 #include "gen/trainer.h"
 #include "gen/umt5_encoder.h"
 #include "gen/umt5_tokenizer.h"
+#include "gen/video_generator.h"
 #include "gen/wan_dit.h"
 #include "gen/wan_vae.h"
 #include "scenes/scenes.h"
@@ -213,6 +214,39 @@ TEST_F(TrainTest, WrittenModelLoadsWithTheOrdinaryLoaders) {
     const at::Tensor frames = vae->decode(x);
     EXPECT_EQ(frames.sizes(), (std::vector<int64_t>{1, 3, 5, 32, 32}));
   }
+}
+
+TEST_F(TrainTest, TrainedFolderGeneratesThroughVideoGenerator) {
+  testing::TestDir run("train_generate");
+  TrainOptions o = options(TrainStage::dit, run.path());
+  o.steps = 1;
+  const TrainReport r = train_run(o);
+  PipelineOptions po;
+  po.dtype = RunDtype::f32;
+  auto generator = VideoGenerator::load(r.checkpoint, po);
+  EXPECT_TRUE(generator->supports_image());
+  VideoRequest req;
+  req.prompt = "a red ball moving to the right";
+  req.width = req.height = 32;
+  req.seconds = 0.3;  // 5 frames at the Wan2.1 family's 16 fps
+  req.steps = 2;
+  req.seed = 3;
+  req.native = true;
+  const VideoResult t2v = generator->generate(req, run.path() / "t2v.mp4");
+  EXPECT_EQ(t2v.frames, 5);
+  EXPECT_EQ(t2v.width, 32);
+  // Image-to-video: the TI2V path with a clean first latent frame.
+  scenes::clip_write_mp4(
+      {scenes::scene_render_frame(scenes::scene_sample(1, 0, scenes::SceneSplit::train),
+                                  o.model.clip, 0)},
+      {1, 1}, run.path() / "first.mp4");
+  ASSERT_EQ(
+      testing::run_command("ffmpeg -loglevel error -y -i " + (run.path() / "first.mp4").string() +
+                           " -frames:v 1 " + (run.path() / "first.png").string()),
+      0);
+  req.image = run.path() / "first.png";
+  const VideoResult i2v = generator->generate(req, run.path() / "i2v.mp4");
+  EXPECT_EQ(i2v.frames, 5);
 }
 
 TEST_F(TrainTest, BadOptionsAreNamedErrors) {
