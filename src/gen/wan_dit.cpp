@@ -17,6 +17,21 @@ std::string sizes_string(const at::Tensor& t) {
   return shape_string(t.sizes().vec());
 }
 
+bool needs_grad(const at::Tensor& t) {
+  return at::GradMode::is_enabled() && t.requires_grad();
+}
+
+// GELU with the tanh approximation, 0.5 x (1 + tanh(u)) = x sigmoid(2u) with
+// u = sqrt(2/pi) (x + 0.044715 x^3): the same function, but one sigmoid instead of ATen's tanh
+// kernel, which is slow for bf16 on CPU; in place on a temporary when no gradient is needed.
+at::Tensor gelu_tanh(const at::Tensor& x) {
+  constexpr double k = 1.5957691216057308;  // 2 sqrt(2/pi)
+  if (needs_grad(x)) return x * at::sigmoid(k * (x + 0.044715 * x * x * x));
+  at::Tensor y = x * x;
+  y.mul_(0.044715 * k).add_(k).mul_(x);
+  return y.sigmoid_().mul_(x);
+}
+
 }  // namespace
 
 WanDit::WanDit(const WanDitConfig& cfg, const WeightSet& weights, const WanDitOptions& options)
@@ -78,14 +93,19 @@ at::Tensor WanDit::attention(const at::Tensor& q, const at::Tensor& k, const at:
   const int64_t B = q.size(0), H = q.size(1), Lq = q.size(2), Lk = k.size(2), d = q.size(3);
   const int64_t row_bytes = B * H * Lk * int64_t(sizeof(float));
   const int64_t chunk = std::clamp<int64_t>(options_.attention_chunk_bytes / row_bytes, 1, Lq);
-  const at::Tensor qs = q * (1.0 / std::sqrt(double(d)));
   const at::Tensor kt = k.transpose(-1, -2);
+  // Softmax in the run dtype: ATen computes a bf16 softmax in float internally and rounds once,
+  // which is what a float softmax followed by a cast gives, without the float copy. (ATen has no
+  // CPU softmax for f16.)
+  auto probs = [&](const at::Tensor& scores) {
+    return scores.scalar_type() == at::kHalf ? at::softmax(scores, -1, at::kFloat).to(at::kHalf)
+                                             : at::softmax(scores, -1);
+  };
+  if (chunk >= Lq) return at::matmul(probs(at::matmul(q, kt)), v);
   at::Tensor out = at::empty({B, H, Lq, d}, q.options());
   for (int64_t start = 0; start < Lq; start += chunk) {
     const int64_t n = std::min(chunk, Lq - start);
-    at::Tensor scores = at::matmul(qs.narrow(2, start, n), kt);
-    at::Tensor probs = at::softmax(scores, -1, at::kFloat).to(v.scalar_type());
-    out.narrow(2, start, n).copy_(at::matmul(probs, v));
+    out.narrow(2, start, n).copy_(at::matmul(probs(at::matmul(q.narrow(2, start, n), kt)), v));
   }
   return out;
 }
@@ -117,7 +137,7 @@ WanDitText WanDit::encode_text(const at::Tensor& context) const {
   at::Tensor c = context.to(options_.device, options_.dtype);
   const int64_t B = c.size(0), pad = cfg_.text_len - c.size(1);
   if (pad > 0) c = at::cat({c, at::zeros({B, pad, c.size(2)}, c.options())}, 1);
-  const at::Tensor text = linear(at::gelu(linear(c, text0_), "tanh"), text2_);
+  const at::Tensor text = linear(gelu_tanh(linear(c, text0_)), text2_);
   auto split_heads = [&](const at::Tensor& a) {
     return a.view({B, cfg_.text_len, cfg_.num_heads, cfg_.head_dim()})
         .transpose(1, 2)
@@ -186,20 +206,26 @@ at::Tensor WanDit::forward(const at::Tensor& x, const at::Tensor& t, const WanDi
   at::Tensor e = linear(at::silu(linear(sinusoid, time0_)), time2_);               // [B, G, dim]
   at::Tensor e0 = linear(at::silu(e), time_proj_).view({B, G, 6, dim});
 
+  // LN(x) (1 + scale) + shift, float32.
   auto modulate = [&](const at::Tensor& n, const at::Tensor& shift, const at::Tensor& scale) {
-    return (n.view({B, G, S, dim}) * (1 + scale) + shift).view({B, L, dim});
+    return at::addcmul(shift, n.view({B, G, S, dim}), 1 + scale).view({B, L, dim});
   };
-  auto gated = [&](const at::Tensor& y, const at::Tensor& gate) {
-    return (y.to(at::kFloat).view({B, G, S, dim}) * gate).view({B, L, dim});
+  // h + y * gate, float32.
+  auto add_gated = [&](const at::Tensor& h, const at::Tensor& y, const at::Tensor& gate) {
+    return at::addcmul(h.view({B, G, S, dim}), y.to(at::kFloat).view({B, G, S, dim}), gate)
+        .view({B, L, dim});
   };
+  // RoPE as one complex multiply of the interleaved (2k, 2k+1) pairs by e^(i angle).
   const at::Tensor rope = rope_tables(F, Hp, Wp);
-  const at::Tensor cos = rope[0].view({1, L, 1, hd / 2}), sin = rope[1].view({1, L, 1, hd / 2});
+  const at::Tensor rotation =
+      at::view_as_complex(at::stack({rope[0], rope[1]}, -1)).view({1, L, 1, hd / 2});
   auto apply_rope = [&](const at::Tensor& a) {  // [B, L, dim] float32 -> [B, H, L, hd] run dtype
-    at::Tensor r = a.view({B, L, heads, hd / 2, 2});
-    at::Tensor re = r.select(-1, 0), im = r.select(-1, 1);
-    at::Tensor out = at::stack({re * cos - im * sin, re * sin + im * cos}, -1);
-    return out.view({B, L, heads, hd}).transpose(1, 2).to(dt);
+    at::Tensor rotated =
+        at::view_as_real(at::view_as_complex(a.view({B, L, heads, hd / 2, 2})) * rotation);
+    return rotated.view({B, L, heads, hd}).transpose(1, 2).to(dt);
   };
+  // 1/sqrt(head_dim) of the attention scores, folded into the queries' RMSNorm weight.
+  const double q_scale = 1.0 / std::sqrt(double(hd));
   auto split_heads = [&](const at::Tensor& a) {
     return a.view({B, a.size(1), heads, hd}).transpose(1, 2).to(dt);
   };
@@ -212,20 +238,21 @@ at::Tensor WanDit::forward(const at::Tensor& x, const at::Tensor& t, const WanDi
     const at::Tensor m = blk.modulation.unsqueeze(0) + e0;  // [B, G, 6, dim]
     auto mi = [&](int64_t i) { return m.select(2, i).unsqueeze(2); };
 
-    at::Tensor in = modulate(at::layer_norm(h, {dim}, {}, {}, cfg_.eps), mi(0), mi(1));
+    // Each block input is converted to the run dtype once, not once per projection.
+    at::Tensor in = modulate(at::layer_norm(h, {dim}, {}, {}, cfg_.eps), mi(0), mi(1)).to(dt);
     const Attention& sa = blk.self_attn;
-    at::Tensor q = apply_rope(rms_norm(linear(in, sa.q), sa.norm_q));
+    at::Tensor q = apply_rope(rms_norm(linear(in, sa.q), sa.norm_q * q_scale));
     at::Tensor k = apply_rope(rms_norm(linear(in, sa.k), sa.norm_k));
     at::Tensor v = split_heads(linear(in, sa.v));
-    h = h + gated(linear(merge_heads(attention(q, k, v)), sa.o), mi(2));
+    h = add_gated(h, linear(merge_heads(attention(q, k, v)), sa.o), mi(2));
 
     const Attention& ca = blk.cross_attn;
-    in = at::layer_norm(h, {dim}, blk.norm3_w, blk.norm3_b, cfg_.eps);
-    q = split_heads(rms_norm(linear(in, ca.q), ca.norm_q));
+    in = at::layer_norm(h, {dim}, blk.norm3_w, blk.norm3_b, cfg_.eps).to(dt);
+    q = split_heads(rms_norm(linear(in, ca.q), ca.norm_q * q_scale));
     h = h + linear(merge_heads(attention(q, text.k[bi], text.v[bi])), ca.o).to(at::kFloat);
 
-    in = modulate(at::layer_norm(h, {dim}, {}, {}, cfg_.eps), mi(3), mi(4));
-    h = h + gated(linear(at::gelu(linear(in, blk.ffn0), "tanh"), blk.ffn2), mi(5));
+    in = modulate(at::layer_norm(h, {dim}, {}, {}, cfg_.eps), mi(3), mi(4)).to(dt);
+    h = add_gated(h, linear(gelu_tanh(linear(in, blk.ffn0)), blk.ffn2), mi(5));
   }
 
   const at::Tensor hm = head_modulation_.unsqueeze(0) + e.unsqueeze(2);  // [B, G, 2, dim]

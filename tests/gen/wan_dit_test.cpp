@@ -2,8 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "core/error.h"
 #include "gen/model_folder.h"
+#include "gen/weight_set.h"
 #include "support/test_dir.h"
 #include "wan_test_model.h"
 
@@ -155,6 +158,27 @@ TEST_F(WanDitTest, BadInputShapesAreNamedErrors) {
   in = good;
   in.context = test_randn({2, 7, cfg_.text_dim}, 1);
   expect_bad(in, "text was encoded for batch 2 but x has batch 1");
+}
+
+// The trainer runs WanDit on parameters that require gradients: the inference fast paths (in-place
+// GELU) must step aside, the output must equal the no-grad one, and every weight gets a gradient.
+TEST_F(WanDitTest, GradientsFlowToEveryWeightAndOutputMatchesNoGrad) {
+  std::map<std::string, at::Tensor> params;
+  for (auto& [name, t] : testing::random_wan_weights(cfg_, 11))
+    params[name] = t.clone().set_requires_grad(true);
+  WanDitOptions o;
+  o.dtype = at::kFloat;
+  WanDit dit(cfg_, WeightSet::from_tensors(params), o);
+  Inputs in = make_inputs(cfg_, 1, 4);
+  at::Tensor v = dit.forward(in.x, in.t, dit.encode_text(in.context));
+  EXPECT_LT(max_abs_diff(v.detach(), run(*load(), in)), 1e-5);
+  v.pow(2).mean().backward();
+  for (const auto& [name, t] : params) {
+    ASSERT_TRUE(t.grad().defined()) << name;
+    EXPECT_TRUE(at::isfinite(t.grad()).all().item<bool>()) << name;
+  }
+  EXPECT_GT(params.at("blocks.0.ffn.0.weight").grad().abs().sum().item<double>(), 0);
+  EXPECT_GT(params.at("blocks.1.self_attn.q.weight").grad().abs().sum().item<double>(), 0);
 }
 
 }  // namespace
