@@ -13,6 +13,9 @@
 #include "http/http.h"
 #include "service/service.h"
 #include "store/store.h"
+#if KINO_WITH_TORCH
+#include "video_clip_generator.h"
+#endif
 
 namespace kino::cli {
 namespace {
@@ -26,6 +29,9 @@ struct ServeOptions {
   int workers = 1;
   bool require_skill_headers = false;
   std::string web;  // serve the page from this folder instead of the built-in copy
+  std::string model;  // generation model folder; empty: the first installed catalog model
+  std::string dtype = "bf16";
+  std::string device = "cpu";
 };
 
 void serve(const ServeOptions& o) {
@@ -47,6 +53,18 @@ void serve(const ServeOptions& o) {
   config.render_workers = o.workers;
   config.require_skill_headers = o.require_skill_headers;
   service::Studio studio(config);
+#if KINO_WITH_TORCH
+  if (auto generator = load_clip_generator(o.model, o.dtype, o.device)) {
+    log_info("generation model: " + generator->model_name());
+    studio.set_clip_generator(std::move(generator));
+  } else {
+    log_info("no model installed: generation requests answer that none is (see `kino models`)");
+  }
+#else
+  if (!o.model.empty())
+    fail(ErrorCode::unavailable,
+         "--model needs a kino built with the generation engine (KINO_WITH_TORCH=ON)");
+#endif
   http::ServerOptions options;
   options.host = o.host;
   options.port = uint16_t(o.port);
@@ -107,6 +125,15 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("--web", o->web,
                   "Serve the studio page from this folder (re-read on each request) instead of "
                   "the copy built into the binary");
+  cmd->add_option("--model", o->model,
+                  "Generation model folder (default: the first installed model of `kino models`; "
+                  "none: generation answers that no model is installed)");
+#if KINO_WITH_TORCH
+  cmd->add_option("--dtype", o->dtype, "Generation matmul dtype: bf16, f32 or f16")
+      ->capture_default_str();
+  cmd->add_option("--device", o->device, "Generation device: cpu or cuda[:N]")
+      ->capture_default_str();
+#endif
   cmd->callback([o] { serve(*o); });
 }
 

@@ -16,7 +16,8 @@ struct ClipRequest {
   std::filesystem::path image;  // image-to-video from this picture when not empty
   int64_t seconds = 5;
   std::string aspect = "16:9";        // "16:9", "9:16", "1:1", "4:5"
-  std::string resolution = "1080p";   // the output's short side: "480p", "720p", "1080p"
+  std::string resolution = "1080p";   // the file's short side: "480p", "720p", "1080p"
+                                      // (generation_output_size gives the exact size)
   int64_t seed = -1;                  // -1: the generator picks one and reports it
 };
 
@@ -32,6 +33,8 @@ class ClipGenerator {
  public:
   virtual ~ClipGenerator() = default;
   virtual std::string model_name() const = 0;
+  // False for text-to-video models: requests with an image are refused before charging.
+  virtual bool supports_image() const { return true; }
   // Writes an H.264 MP4 at `out` (the service moves it into the library). Progress
   // stages "text", "denoise" (done/total steps), "decode", "encode". A request the model
   // cannot serve: Error(bad_request); `cancel` set: Error(cancelled).

@@ -41,4 +41,31 @@ int64_t generation_cost(const GenerationCosts& costs, int64_t seconds,
                    std::string(resolution) + "\"");
 }
 
+std::pair<int, int> generation_output_size(std::string_view resolution, std::string_view aspect) {
+  const auto short_side = generation_resolution_parse(resolution);
+  if (!short_side)
+    fail_bad_request("resolution must be one of " + generation_resolution_names() + ", got \"" +
+                     std::string(resolution) + "\"");
+  const size_t colon = aspect.find(':');
+  int64_t w = 0, h = 0;
+  auto number = [](std::string_view s, int64_t* out) {
+    if (s.empty() || s.size() > 4) return false;
+    *out = 0;
+    for (char c : s) {
+      if (c < '0' || c > '9') return false;
+      *out = *out * 10 + (c - '0');
+    }
+    return *out > 0;
+  };
+  if (colon == std::string_view::npos || !number(aspect.substr(0, colon), &w) ||
+      !number(aspect.substr(colon + 1), &h) || w > 4 * h || h > 4 * w)
+    fail_bad_request("aspect must be \"W:H\" between 1:4 and 4:1, got \"" + std::string(aspect) +
+                     "\"");
+  const int64_t s = *short_side;
+  // The long side rounded to the nearest even number.
+  auto even_long = [&](int64_t num, int64_t den) { return 2 * ((s * num + den) / (2 * den)); };
+  if (w >= h) return {int(even_long(w, h)), int(s)};
+  return {int(s), int(even_long(h, w))};
+}
+
 }  // namespace kino::service

@@ -130,6 +130,9 @@ Json Studio::generation_submit(const Caller& caller, const Json& body) {
     if (m->kind != "image")
       fail_bad_request("image must be a picture's media id; " + json_brief(image) + " is a " +
                        m->kind);
+    if (!generator_->supports_image())
+      fail_bad_request("image: this server's model (" + generator_->model_name() +
+                       ") makes clips from text only");
   } else if (prompt.empty()) {
     fail_bad_request("prompt must describe the clip (or image must name a picture to animate)");
   }

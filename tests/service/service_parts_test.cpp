@@ -57,6 +57,39 @@ TEST(UrlFetchTest, PublicAddresses) {
     EXPECT_TRUE(ip_is_public(ip)) << ip;
 }
 
+TEST(GenerationCostTest, TableBySecondsAndResolution) {
+  GenerationCosts c;
+  EXPECT_EQ(generation_cost(c, 5, "480p"), 5);
+  EXPECT_EQ(generation_cost(c, 5, "720p"), 10);
+  EXPECT_EQ(generation_cost(c, 5, "1080p"), 15);
+  EXPECT_EQ(generation_cost(c, 10, "1080p"), 30);
+  c.per_second_720p = 7;
+  EXPECT_EQ(generation_cost(c, 3, "720p"), 21);
+  EXPECT_THROW(generation_cost(c, 0, "720p"), Error);
+  try {
+    generation_cost(c, 5, "4k");
+    ADD_FAILURE();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::bad_request);
+    EXPECT_NE(std::string(e.what()).find("resolution must be one of 480p, 720p, 1080p, got \"4k\""),
+              std::string::npos);
+  }
+}
+
+TEST(GenerationCostTest, OutputSizeHasTheResolutionsShortSide) {
+  using P = std::pair<int, int>;
+  EXPECT_EQ(generation_output_size("1080p", "16:9"), P(1920, 1080));
+  EXPECT_EQ(generation_output_size("1080p", "9:16"), P(1080, 1920));
+  EXPECT_EQ(generation_output_size("720p", "16:9"), P(1280, 720));
+  EXPECT_EQ(generation_output_size("480p", "16:9"), P(854, 480));
+  EXPECT_EQ(generation_output_size("1080p", "1:1"), P(1080, 1080));
+  EXPECT_EQ(generation_output_size("1080p", "4:5"), P(1080, 1350));
+  EXPECT_THROW(generation_output_size("1080p", "5:1"), Error);
+  EXPECT_THROW(generation_output_size("1080p", "16x9"), Error);
+  EXPECT_THROW(generation_output_size("1080p", ":9"), Error);
+  EXPECT_THROW(generation_output_size("2k", "16:9"), Error);
+}
+
 class StudioTest : public ::testing::Test {
  protected:
   kino::testing::TestDir dir{"studio"};

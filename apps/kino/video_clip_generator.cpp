@@ -1,0 +1,66 @@
+#include "video_clip_generator.h"
+
+#include <optional>
+
+#include "core/error.h"
+#include "gen/model_catalog.h"
+#include "service/generation_cost.h"
+
+namespace kino::cli {
+namespace {
+
+class VideoClipGenerator final : public service::ClipGenerator {
+ public:
+  explicit VideoClipGenerator(std::unique_ptr<gen::VideoGenerator> generator)
+      : generator_(std::move(generator)) {}
+
+  std::string model_name() const override { return generator_->model_name(); }
+  bool supports_image() const override { return generator_->supports_image(); }
+
+  service::ClipResult generate(const service::ClipRequest& request,
+                               const std::filesystem::path& out, const ProgressFn& progress,
+                               const CancelToken& cancel) override {
+    gen::VideoRequest r;
+    r.prompt = request.prompt;
+    r.negative = request.negative;
+    if (!request.image.empty()) r.image = request.image;
+    r.seconds = double(request.seconds);
+    r.aspect = request.aspect;
+    r.seed = request.seed;
+    const auto [w, h] = service::generation_output_size(request.resolution, request.aspect);
+    r.out_width = w;
+    r.out_height = h;
+    const gen::VideoResult v = generator_->generate(r, out, progress, &cancel);
+    return {v.width, v.height, v.frames, v.fps, v.seed, v.seconds_taken};
+  }
+
+ private:
+  std::unique_ptr<gen::VideoGenerator> generator_;
+};
+
+}  // namespace
+
+std::unique_ptr<service::ClipGenerator> video_clip_generator(
+    std::unique_ptr<gen::VideoGenerator> generator) {
+  return std::make_unique<VideoClipGenerator>(std::move(generator));
+}
+
+std::unique_ptr<service::ClipGenerator> load_clip_generator(const std::string& model,
+                                                            const std::string& dtype,
+                                                            const std::string& device) {
+  std::optional<std::filesystem::path> folder;
+  if (!model.empty())
+    folder = std::filesystem::path(model);
+  else
+    folder = gen::default_model_path();
+  if (!folder) return nullptr;
+  gen::PipelineOptions options;
+  const auto d = gen::run_dtype_parse(dtype);
+  if (!d) fail_bad_request("--dtype must be bf16, f32 or f16, got \"" + dtype + "\"");
+  options.dtype = *d;
+  options.device = device;
+  options.resident_dit = true;  // a server runs many jobs: keep the DiT loaded
+  return video_clip_generator(gen::VideoGenerator::load(*folder, options));
+}
+
+}  // namespace kino::cli
