@@ -337,23 +337,28 @@ VideoResult VideoGenerator::generate(const VideoRequest& r, const std::filesyste
     total = writer.frames() + p.frames - 1;
     drift.emplace();
   }
-  const at::Tensor means = frames.to(at::kFloat).mean({1, 2});  // [F, 3]
+  // Mean R, G, B of generated frame i (extension's drift figures only).
+  auto frame_mean = [&](int64_t i) {
+    const at::Tensor m =
+        frames[i].to(at::kFloat).mean(at::IntArrayRef{0, 1}).to(at::kDouble).contiguous();
+    const double* d = m.data_ptr<double>();
+    return MeanColor{d[0], d[1], d[2]};
+  };
   for (int64_t i = first_new; i < p.frames; ++i) {
     if (cancel) cancel->check("generation");
     const at::Tensor f = frames[i].contiguous();
     writer.write_rgb(f.data_ptr<uint8_t>(), int(f.size(1)), int(f.size(0)));
     if (drift && i >= p.frames - p.fps) {
-      last_second.r += means[i][0].item<double>();
-      last_second.g += means[i][1].item<double>();
-      last_second.b += means[i][2].item<double>();
+      const MeanColor c = frame_mean(i);
+      last_second.r += c.r, last_second.g += c.g, last_second.b += c.b;
       ++last_n;
     }
     report();
   }
   if (drift) {
     const MeanColor before = mean_color(seam);
-    const double after[3] = {means[1][0].item<double>(), means[1][1].item<double>(),
-                             means[1][2].item<double>()};
+    const MeanColor first = frame_mean(1);
+    const double after[3] = {first.r, first.g, first.b};
     const double b[3] = {before.r, before.g, before.b};
     const double fs[3] = {first_second.r / double(std::max<int64_t>(first_n, 1)),
                           first_second.g / double(std::max<int64_t>(first_n, 1)),

@@ -129,8 +129,10 @@ at::Tensor WanPipeline::decode(const at::Tensor& latent, const ProgressFn& progr
   at::NoGradGuard no_grad;
   const at::Tensor video =
       vae_->decode(latent.unsqueeze(0), progress, cancel);  // [1, 3, F, H, W] in [-1, 1]
-  at::Tensor rgb = ((video[0] + 1.0) * 127.5).round().clamp(0, 255).to(at::kByte);
-  return rgb.permute({1, 2, 3, 0}).contiguous().to(at::kCPU);  // [F, H, W, 3]
+  // In place: a 5 s 720p video is 1.3 GB of float32, no room for temporaries of that size.
+  at::Tensor v = video[0];
+  v.add_(1.0).mul_(127.5).round_().clamp_(0, 255);
+  return v.to(at::kByte).permute({1, 2, 3, 0}).contiguous().to(at::kCPU);  // [F, H, W, 3]
 }
 
 at::Tensor WanPipeline::generate(const GenerateParams& params, const ProgressFn& progress,
