@@ -29,10 +29,17 @@ struct TrainArgs {
   bool micro = false;
   int threads = 0;
   int64_t log_every = 10;
+  std::string vae_dtype = "bf16";
 };
 
 void run_training(TrainArgs& a) {
   if (a.micro) a.o.model = gen::tiny_model_micro_config();
+  if (a.vae_dtype == "bf16")
+    a.o.vae_dtype = at::kBFloat16;
+  else if (a.vae_dtype == "f32")
+    a.o.vae_dtype = at::kFloat;
+  else
+    fail_bad_request("--vae-dtype must be bf16 or f32, got \"" + a.vae_dtype + "\"");
   if (a.threads > 0) at::set_num_threads(a.threads);
   CancelToken cancel;
   g_train_cancel = &cancel;
@@ -89,6 +96,8 @@ void add_stage(CLI::App& train, gen::TrainStage stage, const char* help) {
         ->required();
     cmd->add_option("--tokenizer", args->o.tokenizer,
                     "spiece.model (default: trained into RUN/tokenizer with spm_train)");
+    cmd->add_option("--vae-dtype", args->vae_dtype, "Encode dtype of the frozen VAE: bf16 or f32")
+        ->capture_default_str();
     cmd->add_option("--caption-dropout", args->o.caption_dropout,
                     "Probability of an empty caption (CFG)")
         ->capture_default_str();

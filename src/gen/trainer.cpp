@@ -116,6 +116,8 @@ void train_options_validate(const TrainOptions& o) {
     bad("latent_penalty must be >= 0, got " + std::to_string(o.latent_penalty));
   if (!(o.latent_noise >= 0))
     bad("latent_noise must be >= 0, got " + std::to_string(o.latent_noise));
+  if (o.vae_dtype != at::kFloat && o.vae_dtype != at::kBFloat16)
+    bad("vae_dtype must be float32 or bfloat16, got " + std::string(c10::toString(o.vae_dtype)));
   if (o.stage == TrainStage::dit && o.vae.empty())
     bad("train dit: --vae must name the trained VAE (a vae run's checkpoint folder)");
   tiny_model_config_validate(o.model);
@@ -152,6 +154,7 @@ struct Trainer::State {
                 {"latent_penalty", o.latent_penalty},
                 {"latent_noise", o.latent_noise},
                 {"vae_frames", o.vae_frames},
+                {"vae_dtype", std::string(c10::toString(o.vae_dtype))},
                 {"model", tiny_model_config_json(cfg)}};
   }
 
@@ -337,7 +340,7 @@ Trainer::Trainer(const TrainOptions& options) : s_(std::make_unique<State>()) {
     if (vf.vae_files.size() != 1)
       fail_bad_request("train dit: " + options.vae.string() + " must hold exactly one VAE file");
     s.vae_file = vf.vae_files.front();
-    s.vae = wan_vae_load(s.vae_file, WanVaeOptions{at::kFloat, at::kCPU});
+    s.vae = wan_vae_load(s.vae_file, WanVaeOptions{options.vae_dtype, at::kCPU});
     if (s.vae->z_dim() != s.cfg.vae.z_dim || s.vae->spatial_stride() != 8)
       fail_bad_request("train dit: the VAE in " + s.vae_file.string() + " has z_dim " +
                        std::to_string(s.vae->z_dim()) + " and stride " +
