@@ -156,8 +156,10 @@ void add_generate_command(CLI::App& app) {
   cmd->add_option("--model", o->model,
                   "Model folder or weight file (default: the first installed catalog model)");
   cmd->add_option("--seconds", r.seconds, "Length of the new video")->capture_default_str();
-  cmd->add_option("--aspect", r.aspect, "16:9, 9:16, 1:1 (or any W:H from 1:4 to 4:1)")
-      ->capture_default_str();
+  r.aspect.clear();
+  cmd->add_option("--aspect", r.aspect,
+                  "16:9, 9:16, 1:1 (or any W:H from 1:4 to 4:1); default: the image's own with "
+                  "--image, else 16:9");
   cmd->add_option("--size", o->size,
                   "Model resolution WIDTHxHEIGHT (rounded to the model's multiple); overrides "
                   "--aspect");

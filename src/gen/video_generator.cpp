@@ -238,7 +238,15 @@ VideoPlan VideoGenerator::plan(const VideoRequest& r) const {
     p.width = round_to(double(r.width), m.multiple);
     p.height = round_to(double(r.height), m.multiple);
   } else {
-    if (aspect == 0) aspect = video_aspect_parse(r.aspect);
+    if (aspect == 0 && r.aspect.empty() && r.image) {
+      // Image-to-video without an aspect: the picture's own, within 1:4..4:1.
+      const media::MediaInfo info = media::probe(*r.image);
+      if (!info.has_video || info.width <= 0 || info.height <= 0)
+        fail_bad_request("image must be a picture, got " + info.format + " (" + r.image->string() +
+                         ")");
+      aspect = std::clamp(double(info.width) / double(info.height), 0.25, 4.0);
+    }
+    if (aspect == 0) aspect = video_aspect_parse(r.aspect.empty() ? "16:9" : r.aspect);
     std::tie(p.width, p.height) = video_model_size(aspect, m.native_w, m.native_h, m.multiple);
   }
   if ((r.out_width == 0) != (r.out_height == 0) || r.out_width < 0 || r.out_height < 0 ||

@@ -29,8 +29,9 @@ struct VideoRequest {
   // Extension: continue this clip from its last frame (image-to-video) and write the clip
   // followed by the new frames, the duplicated seam frame skipped. Excludes `image`.
   std::optional<std::filesystem::path> extend;
-  double seconds = 5;             // of new video; frames = 4n + 1 at the model fps
-  std::string aspect = "16:9";    // "W:H"; or an explicit size:
+  double seconds = 5;  // of new video; frames = 4n + 1 at the model fps
+  // "W:H"; "": the image's own aspect for image-to-video, else 16:9. Or an explicit size:
+  std::string aspect = "16:9";
   int64_t width = 0, height = 0;  // 0: from aspect and the model's default area
   int64_t steps = 0;              // <= 0: the model's default
   double cfg = -1, shift = -1;    // < 0: the model's default

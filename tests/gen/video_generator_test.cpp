@@ -313,6 +313,20 @@ TEST(VideoGeneratorTest, ImageToVideoOnATi2vModel) {
   gen->generate(r, dir / "i2v-other.mp4");
   EXPECT_NE(decode_all(dir / "i2v.mp4"), decode_all(dir / "i2v-other.mp4"));
 
+  // Without an aspect the image's own is used: 120x64 -> 15:8 at the native area, 1920x1024.
+  VideoRequest own = tiny_request();
+  own.width = own.height = 0;
+  own.aspect = "";
+  own.native = false;
+  own.image = dir / "in.png";
+  const VideoPlan plan = gen->plan(own);
+  EXPECT_EQ(plan.out_width, 1920);
+  EXPECT_EQ(plan.out_height, 1024);
+  EXPECT_EQ(plan.width % 16, 0);
+  EXPECT_NEAR(double(plan.width) / double(plan.height), 120.0 / 64.0, 0.06);
+  own.image.reset();
+  EXPECT_EQ(gen->plan(own).width, 832);  // no image: 16:9
+
   r.image = dir / "missing.png";
   EXPECT_EQ(code_of([&] { gen->generate(r, dir / "x.mp4"); }), ErrorCode::not_found);
   std::ofstream(dir / "junk.png") << "not an image";
