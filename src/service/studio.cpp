@@ -133,8 +133,7 @@ Studio::Studio(ServiceConfig config)
   // elsewhere (cancelled through another server) is stopped here.
   store_notices_ = store_->job_listen([this](const store::JobNotice& n) {
     if (n.queued) {
-      worker_wake_.notify_all();
-      generation_wake_.notify_all();
+      wake_workers();
       return;
     }
     CancelToken token;
@@ -526,7 +525,7 @@ Json Studio::render_submit(const Caller& caller, const Json& body, const SkillHe
   job.callback_url = callback;
   bool created = false;
   store::Job stored = store_->job_submit(job, &created);
-  if (created) worker_wake_.notify_one();
+  if (created) wake_workers();
   return render_view(stored, caller.base_url);
 }
 
@@ -562,6 +561,15 @@ Json Studio::render_view(const store::Job& job, const std::string& base_url) {
   return v;
 }
 
+void Studio::wake_workers() {
+  {
+    std::lock_guard lock(worker_mutex_);
+    ++wake_seq_;
+  }
+  worker_wake_.notify_all();
+  generation_wake_.notify_all();
+}
+
 void Studio::worker_loop() {
   auto next_sweep = std::chrono::steady_clock::now();
   while (!stopping_) {
@@ -573,6 +581,11 @@ void Studio::worker_loop() {
         log_error(std::string("token sweep: ") + e.what());
       }
     }
+    uint64_t seen = 0;
+    {
+      std::lock_guard lock(worker_mutex_);
+      seen = wake_seq_;
+    }
     std::optional<store::Job> job;
     try {
       job = store_->job_claim("render");
@@ -582,7 +595,7 @@ void Studio::worker_loop() {
     if (!job) {
       std::unique_lock lock(worker_mutex_);
       worker_wake_.wait_for(lock, std::chrono::milliseconds(job_poll_ms()),
-                            [this] { return stopping_.load(); });
+                            [&] { return stopping_.load() || wake_seq_ != seen; });
       continue;
     }
     run_render(*job);

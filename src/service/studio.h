@@ -5,6 +5,7 @@
 // Methods report bad input as kino::Error with the API's codes.
 #include <atomic>
 #include <condition_variable>
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -140,6 +141,8 @@ class Studio {
 
  private:
   void worker_loop();
+  // Wakes the idle render and generation workers to look at the queue now.
+  void wake_workers();
   // How long an idle worker waits before looking at the queue again.
   int64_t job_poll_ms() const {
     return store_notices_ ? config_.job_poll_notified_ms : config_.job_poll_ms;
@@ -171,6 +174,8 @@ class Studio {
   std::atomic<bool> stopping_{false};
   std::mutex worker_mutex_;  // guards running_ and live_, wakes idle workers
   std::condition_variable worker_wake_;
+  uint64_t wake_seq_ = 0;  // bumped by wake_workers(): a wake-up is never lost between a
+                           // worker's empty claim and its wait
   std::condition_variable generation_wake_;
   std::map<std::string, CancelToken> running_;  // by job id
   std::map<std::string, Progress> live_;        // latest progress of running generations

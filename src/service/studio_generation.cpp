@@ -160,10 +160,7 @@ Json Studio::generation_submit(const Caller& caller, const Json& body) {
              " are available. An administrator can add more with `kino admin credits grant "
              "--data DIR --token TOKEN --amount N`");
   }
-  if (created) {
-    std::lock_guard lock(worker_mutex_);
-    generation_wake_.notify_all();
-  }
+  if (created) wake_workers();
   return generation_view(stored, caller.base_url);
 }
 
@@ -231,6 +228,11 @@ Json Studio::generation_view(const store::Job& job, const std::string& base_url)
 
 void Studio::generation_loop() {
   while (!stopping_) {
+    uint64_t seen = 0;
+    {
+      std::lock_guard lock(worker_mutex_);
+      seen = wake_seq_;
+    }
     std::optional<store::Job> job;
     try {
       job = store_->job_claim("generate");
@@ -240,7 +242,7 @@ void Studio::generation_loop() {
     if (!job) {
       std::unique_lock lock(worker_mutex_);
       generation_wake_.wait_for(lock, std::chrono::milliseconds(job_poll_ms()),
-                                [this] { return stopping_.load(); });
+                                [&] { return stopping_.load() || wake_seq_ != seen; });
       continue;
     }
     run_generation(*job);

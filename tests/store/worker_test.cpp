@@ -17,6 +17,7 @@
 #include "core/id.h"
 #include "media/media.h"
 #include "service/service.h"
+#include "service/support/test_clip_generator.h"
 #include "store/pg_test_server.h"
 #include "support/test_dir.h"
 
@@ -210,6 +211,39 @@ TEST_F(WorkerTest, AKilledWorkersJobIsTakenBackByTheSweep) {
   }
   EXPECT_EQ(requeued, 1);
   EXPECT_EQ(api.render_status(s.caller, "long")["status"], "queued");
+}
+
+TEST_F(WorkerTest, AGenerationCancelledThroughAnotherServerStopsWhereItRuns) {
+  // Two servers on the same store: `gpu` has a model and runs generations, `api` takes
+  // the requests and the cancel.
+  auto gpu_gen = std::make_unique<kino::testing::TestClipGenerator>();
+  auto* held = gpu_gen.get();
+  held->hold();
+  Studio gpu(config());
+  gpu.set_clip_generator(std::move(gpu_gen));
+  gpu.start_workers();
+  Studio api(config());
+  api.set_clip_generator(std::make_unique<kino::testing::TestClipGenerator>());
+  Caller c = api.authenticate("Bearer " + api.anonymous_token("client"));
+  const std::string sid = api.session_create(c, Json::object())["session_id"];
+  api.generation_submit(c, Json{{"id", "g1"},
+                                {"sessionId", sid},
+                                {"prompt", "a fox in the snow"},
+                                {"seconds", 1},
+                                {"resolution", "480p"}});
+  EXPECT_GT(api.credits_balance(c)["frozen"].get<int64_t>(), 0);
+  ASSERT_TRUE(held->wait_started(1));  // the other server took it
+  EXPECT_EQ(api.generation_cancel(c, "g1")["status"], "cancelled");
+  // The running server hears the finish through the store and stops its run.
+  const auto deadline = Clock::now() + std::chrono::seconds(30);
+  while (held->cancelled() == 0 && Clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(held->cancelled(), 1);
+  EXPECT_EQ(held->finished(), 0);
+  gpu.stop_workers();
+  EXPECT_EQ(api.credits_balance(c)["frozen"], 0);
+  EXPECT_EQ(api.credits_balance(c)["available"], 100);
+  EXPECT_EQ(api.generation_status(c, "g1")["status"], "cancelled");
 }
 
 }  // namespace
