@@ -57,10 +57,15 @@ at::Tensor last_frames(const at::Tensor& x, int64_t n) {
   return x.narrow(2, x.size(2) - k, k);
 }
 
-// The last two frames of `x` for the next chunk, topped up from the slot's previous frames (or
-// zeros) when the chunk is one frame long.
+// Without autograd recording, full-size temporaries are updated in place (a copy less each).
+bool no_grad() {
+  return !at::GradMode::is_enabled();
+}
+
+// The last two frames of `x` for the next chunk (a copy, so the chunk itself can be freed),
+// topped up from the slot's previous frames (or zeros) when the chunk is one frame long.
 at::Tensor frames_to_keep(const at::Tensor& x, const at::Tensor& previous, bool zero_history) {
-  at::Tensor keep = last_frames(x, 2);
+  at::Tensor keep = last_frames(x, 2).clone(at::MemoryFormat::Contiguous);
   if (keep.size(2) < 2) {
     if (previous.defined())
       keep = at::cat({last_frames(previous, 1), keep}, 2);
@@ -70,34 +75,49 @@ at::Tensor frames_to_keep(const at::Tensor& x, const at::Tensor& previous, bool 
   return keep;
 }
 
-// Causal conv (temporal kernel 3, front padding 2) continued from the previous chunk's frames.
-at::Tensor causal_conv(ChunkCache& c, const at::Tensor& x, const Conv& conv) {
-  const size_t slot = c.next();
-  const int64_t kh = conv.w.size(3), kw = conv.w.size(4);
-  at::Tensor keep = frames_to_keep(x, c.cache[slot], false);
-  at::Tensor in = x;
-  int64_t front = 2;
-  if (c.cache[slot].defined()) {
-    in = at::cat({c.cache[slot], x}, 2);
-    front -= c.cache[slot].size(2);
-  }
-  c.cache[slot] = keep;
-  in = at::constant_pad_nd(in, {kw / 2, kw / 2, kh / 2, kh / 2, front, 0});
-  return at::conv3d(in, conv.w, conv.b);
+// [cached frames of the previous chunk, or zeros ; x]: two frames of history in front.
+at::Tensor with_history(const at::Tensor& x, const at::Tensor& cached) {
+  std::vector<at::Tensor> parts;
+  const int64_t zeros = 2 - (cached.defined() ? cached.size(2) : 0);
+  if (zeros > 0)
+    parts.push_back(at::zeros({x.size(0), x.size(1), zeros, x.size(3), x.size(4)}, x.options()));
+  if (cached.defined()) parts.push_back(cached);
+  parts.push_back(x);
+  return at::cat(parts, 2);
 }
 
-// RMS_norm of the VAE: L2 over channels x sqrt(C) x gamma, computed in float32.
+// Causal conv (temporal kernel 3, front padding 2) continued from the previous chunk's frames.
+// Takes `x` by value and lets it go before convolving, so it is freed when the caller passed a
+// temporary.
+at::Tensor causal_conv(ChunkCache& c, at::Tensor x, const Conv& conv) {
+  const size_t slot = c.next();
+  const int64_t kh = conv.w.size(3), kw = conv.w.size(4);
+  const at::Tensor in = with_history(x, c.cache[slot]);
+  c.cache[slot] = frames_to_keep(x, c.cache[slot], false);
+  x.reset();
+  return at::conv3d(in, conv.w, conv.b, {1, 1, 1}, {0, kh / 2, kw / 2});
+}
+
+// RMS_norm of the VAE: L2 over channels (accumulated in float32) x sqrt(C) x gamma.
 at::Tensor norm(const at::Tensor& x, const at::Tensor& gamma) {
-  const at::Tensor xf = x.to(at::kFloat);
-  const at::Tensor n = at::clamp_min(at::linalg_vector_norm(xf, 2, {1}, true), 1e-12);
-  return (xf / n * std::sqrt(double(x.size(1))) * gamma).to(x.scalar_type());
+  const at::ScalarType dt = x.scalar_type();
+  const at::Tensor inv = std::sqrt(double(x.size(1))) /
+                         at::clamp_min(at::linalg_vector_norm(x, 2, {1}, true, at::kFloat), 1e-12);
+  at::Tensor y = x * inv.to(dt);
+  return no_grad() ? y.mul_(gamma.to(dt)) : y * gamma.to(dt);
+}
+
+at::Tensor activate(at::Tensor x) {
+  return no_grad() ? at::silu_(x) : at::silu(x);
 }
 
 at::Tensor residual(ChunkCache& c, const at::Tensor& x, const Res& r) {
   const at::Tensor skip = r.shortcut.w.defined() ? at::conv3d(x, r.shortcut.w, r.shortcut.b) : x;
-  at::Tensor h = causal_conv(c, at::silu(norm(x, r.gamma1)), r.conv1);
-  h = causal_conv(c, at::silu(norm(h, r.gamma2)), r.conv2);
-  return h + skip;
+  at::Tensor h = causal_conv(c, activate(norm(x, r.gamma1)), r.conv1);
+  at::Tensor n = norm(h, r.gamma2);
+  h.reset();  // the first conv's output is not needed past the norm
+  h = causal_conv(c, activate(std::move(n)), r.conv2);
+  return no_grad() ? h.add_(skip) : h + skip;
 }
 
 // Single-head self-attention over the positions of each frame (the middle block).
@@ -129,16 +149,9 @@ at::Tensor resample(ChunkCache& c, const at::Tensor& x_in, const Level& l) {
       c.rep[slot] = true;  // chunk 0: one frame passes through unchanged in time
     } else {
       // Chunk 1 starts from two zero frames: it does not see chunk 0.
-      at::Tensor keep = frames_to_keep(x, c.cache[slot], true);
-      at::Tensor in = x;
-      int64_t front = 2;
-      if (c.cache[slot].defined()) {
-        in = at::cat({c.cache[slot], x}, 2);
-        front -= c.cache[slot].size(2);
-      }
-      c.cache[slot] = keep;
-      at::Tensor y =
-          at::conv3d(at::constant_pad_nd(in, {0, 0, 0, 0, front, 0}), l.time_conv.w, l.time_conv.b);
+      const at::Tensor in = with_history(x, c.cache[slot]);
+      c.cache[slot] = frames_to_keep(x, c.cache[slot], true);
+      const at::Tensor y = at::conv3d(in, l.time_conv.w, l.time_conv.b);
       const int64_t B = y.size(0), C = y.size(1) / 2, T = y.size(2), H = y.size(3), W = y.size(4);
       // Channel halves become consecutive frames: first half -> 2k, second -> 2k + 1.
       x = y.view({B, 2, C, T, H, W}).permute({0, 2, 3, 1, 4, 5}).reshape({B, C, 2 * T, H, W});
@@ -153,10 +166,10 @@ at::Tensor resample(ChunkCache& c, const at::Tensor& x_in, const Level& l) {
   if (l.mode == WanVaeResample::down3d) {
     const size_t slot = c.next();
     if (!c.cache[slot].defined()) {
-      c.cache[slot] = last_frames(x, 1);  // chunk 0 passes through
+      c.cache[slot] = last_frames(x, 1).clone();  // chunk 0 passes through
     } else {
-      at::Tensor in = at::cat({c.cache[slot], x}, 2);
-      c.cache[slot] = last_frames(x, 1);
+      const at::Tensor in = at::cat({c.cache[slot], x}, 2);
+      c.cache[slot] = last_frames(x, 1).clone();
       x = at::conv3d(in, l.time_conv.w, l.time_conv.b, {2, 1, 1});
     }
   }
@@ -208,7 +221,7 @@ at::Tensor unpatchify(const at::Tensor& x, int64_t p) {
 at::Tensor encoder_chunk(ChunkCache& c, const at::Tensor& x, const Half& e, int64_t max_scores) {
   at::Tensor h = causal_conv(c, x, e.conv_in);
   for (const Level& l : e.levels) {
-    const at::Tensor in = h;
+    const at::Tensor in = l.shortcut ? h : at::Tensor();  // only shortcuts need it
     for (const Res& r : l.res) h = residual(c, h, r);
     if (l.mode != WanVaeResample::none) h = resample(c, h, l);
     if (l.shortcut) h = h + avg_down(in, l);
@@ -216,7 +229,7 @@ at::Tensor encoder_chunk(ChunkCache& c, const at::Tensor& x, const Half& e, int6
   h = residual(c, h, e.mid0);
   h = attention(h, e, max_scores);
   h = residual(c, h, e.mid2);
-  return causal_conv(c, at::silu(norm(h, e.head_gamma)), e.head);
+  return causal_conv(c, activate(norm(h, e.head_gamma)), e.head);
 }
 
 at::Tensor decoder_chunk(ChunkCache& c, const at::Tensor& x, const Half& d, bool first,
@@ -226,12 +239,12 @@ at::Tensor decoder_chunk(ChunkCache& c, const at::Tensor& x, const Half& d, bool
   h = attention(h, d, max_scores);
   h = residual(c, h, d.mid2);
   for (const Level& l : d.levels) {
-    const at::Tensor in = h;
+    const at::Tensor in = l.shortcut ? h : at::Tensor();  // only shortcuts need it
     for (const Res& r : l.res) h = residual(c, h, r);
     if (l.mode != WanVaeResample::none) h = resample(c, h, l);
     if (l.shortcut) h = h + dup_up(in, l, first);
   }
-  return causal_conv(c, at::silu(norm(h, d.head_gamma)), d.head);
+  return causal_conv(c, activate(norm(h, d.head_gamma)), d.head);
 }
 
 // Blend weights of one tile along one axis: rising over `ramp` samples on a side with a
