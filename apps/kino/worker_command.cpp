@@ -1,8 +1,8 @@
-// `kino worker`: runs queued jobs from a PostgreSQL store shared with `kino serve`
-// processes, without HTTP. Many workers on many machines share one queue: each job goes
-// to exactly one of them (the store claims with FOR UPDATE SKIP LOCKED), idle workers
-// wake on the store's notices, and the data folder is the shared blob store (the same
-// path on every machine, e.g. a network mount).
+// `kino worker`: runs queued jobs (renders; generations when it has a model) from a
+// PostgreSQL store shared with `kino serve` processes, without HTTP. Many workers on many machines
+// share one queue: each job goes to exactly one of them (the store claims with FOR UPDATE SKIP
+// LOCKED), idle workers wake on the store's notices, and the data folder is the shared blob store
+// (the same path on every machine, e.g. a network mount).
 #include <signal.h>
 
 #include <cerrno>
@@ -16,6 +16,9 @@
 #include "core/log.h"
 #include "service/service.h"
 #include "store/store.h"
+#if KINO_WITH_TORCH
+#include "video_clip_generator.h"
+#endif
 
 namespace kino::cli {
 namespace {
@@ -26,6 +29,9 @@ struct WorkerOptions {
   int render_workers = 1;
   int render_threads = 0;
   int sweep_s = 30;
+  std::string model;  // generation model folder; empty: the first installed catalog model
+  std::string dtype = "bf16";
+  std::string device = "cpu";
 };
 
 void worker(const WorkerOptions& o) {
@@ -54,6 +60,20 @@ void worker(const WorkerOptions& o) {
   config.render_threads = o.render_threads;
   {
     service::Studio studio(config);  // re-queues the jobs of workers that are gone
+#if KINO_WITH_TORCH
+    // With a model this worker also takes generation jobs; without one it leaves them to
+    // processes that have one.
+    if (auto generator = load_clip_generator(o.model, o.dtype, o.device)) {
+      log_info("generation model: " + generator->model_name());
+      studio.set_clip_generator(std::move(generator));
+    } else {
+      log_info("no model installed: this worker runs render jobs only");
+    }
+#else
+    if (!o.model.empty())
+      fail(ErrorCode::unavailable,
+           "--model needs a kino built with the generation engine (KINO_WITH_TORCH=ON)");
+#endif
     studio.start_workers();
     std::printf("kino worker: running jobs from %s (files in %s; Ctrl-C stops)\n",
                 store::store_url_redacted(o.db).c_str(), o.data.c_str());
@@ -99,6 +119,15 @@ void add_worker_command(CLI::App& app) {
   cmd->add_option("--sweep-seconds", o->sweep_s,
                   "How often to re-queue the jobs of workers that are gone")
       ->capture_default_str();
+  cmd->add_option("--model", o->model,
+                  "Generation model folder (default: the first installed model of `kino models`; "
+                  "none: render jobs only)");
+#if KINO_WITH_TORCH
+  cmd->add_option("--dtype", o->dtype, "Generation matmul dtype: bf16, f32 or f16")
+      ->capture_default_str();
+  cmd->add_option("--device", o->device, "Generation device: cpu or cuda[:N]")
+      ->capture_default_str();
+#endif
   cmd->callback([o] { worker(*o); });
 }
 
