@@ -49,17 +49,19 @@ void run_training(TrainArgs& a) {
                std::string(gen::train_stage_name(a.o.stage)).c_str(), a.o.run_dir.c_str(),
                static_cast<long long>(a.o.steps), static_cast<long long>(a.o.batch),
                static_cast<unsigned long long>(a.o.seed));
-  // Step lines come from the log the trainer writes; the progress callback prints a summary
-  // line every log_every steps.
-  const auto report = gen::train_run(
-      a.o,
-      [&](const Progress& p) {
-        if (p.done % a.log_every == 0 || p.done == p.total)
-          std::fprintf(stderr, "step %lld/%lld  %.1fs elapsed  ETA %s\n",
-                       static_cast<long long>(p.done), static_cast<long long>(p.total), p.elapsed_s,
-                       format_seconds(p.eta_s()).c_str());
-      },
-      &cancel);
+  // A line every log_every steps: the mean loss since the last line, seconds per step, ETA.
+  double loss_sum = 0, sec_sum = 0;
+  int64_t n = 0;
+  const auto report = gen::train_run(a.o, {}, &cancel, [&](const gen::TrainStepResult& r) {
+    loss_sum += r.loss, sec_sum += r.seconds, ++n;
+    if (r.step % a.log_every != 0 && r.step != a.o.steps) return;
+    const double eta = sec_sum / double(n) * double(a.o.steps - r.step);
+    std::fprintf(stderr, "step %lld/%lld  loss %.5f  lr %.3g  %.2f s/step  ETA %s\n",
+                 static_cast<long long>(r.step), static_cast<long long>(a.o.steps),
+                 loss_sum / double(n), r.lr, sec_sum / double(n), format_seconds(eta).c_str());
+    loss_sum = sec_sum = 0;
+    n = 0;
+  });
   g_train_cancel = nullptr;
   std::printf("steps %lld..%lld: loss %.5f -> %.5f (means of the first and last 10), %.3f s/step\n",
               static_cast<long long>(report.first_step), static_cast<long long>(report.last_step),

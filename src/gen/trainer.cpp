@@ -482,7 +482,7 @@ void Trainer::save_checkpoint() {
 }
 
 TrainReport train_run(const TrainOptions& options, const ProgressFn& progress,
-                      const CancelToken* cancel) {
+                      const CancelToken* cancel, const TrainStepFn& on_step) {
   Trainer trainer(options);
   TrainReport r;
   r.first_step = trainer.steps_done() + 1;
@@ -497,6 +497,7 @@ TrainReport train_run(const TrainOptions& options, const ProgressFn& progress,
     const TrainStepResult s = trainer.step();
     losses.push_back(s.loss);
     seconds += s.seconds;
+    if (on_step) on_step(s);
     if (s.step % options.checkpoint_every == 0) trainer.save_checkpoint();
     if (progress) {
       Progress p;

@@ -10,6 +10,7 @@
 // plus the optimizer state), log.csv (one row per step) and summary.txt (the loss curve).
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -101,10 +102,12 @@ struct TrainReport {
   std::filesystem::path checkpoint;
 };
 
+using TrainStepFn = std::function<void(const TrainStepResult&)>;
+
 // Runs steps until options.steps are done, checkpointing every checkpoint_every steps and at
-// the end. Progress stage "train" (done = steps done); cancel: a checkpoint, then
-// Error(cancelled).
+// the end. Progress stage "train" (done = steps done); on_step sees every step's loss; cancel:
+// a checkpoint, then Error(cancelled).
 TrainReport train_run(const TrainOptions& options, const ProgressFn& progress = {},
-                      const CancelToken* cancel = nullptr);
+                      const CancelToken* cancel = nullptr, const TrainStepFn& on_step = {});
 
 }  // namespace kino::gen
