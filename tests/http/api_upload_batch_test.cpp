@@ -84,6 +84,20 @@ TEST_F(ApiUploadBatchTest, FileNamesThatAreNotUtf8StayDisplayable) {
   EXPECT_EQ(r.json()["code"], 4001) << r.body;
 }
 
+TEST_F(ApiUploadBatchTest, ErrorsQuotingCutChineseTextAreStillJson) {
+  const std::string token = new_token();
+  // 70 CJK characters (210 bytes) break the 200-byte rule; the message quotes the value
+  // cut short, possibly inside a character.
+  std::string name;
+  for (int i = 0; i < 70; ++i) name += "视";
+  auto r = client->post_json("/api/tasks/me/with-session/nemo_agent",
+                             Json{{"task_name", name}, {"language", "zh"}}, auth(token));
+  EXPECT_EQ(r.status, 400);
+  ASSERT_FALSE(r.json().is_discarded()) << r.body;
+  EXPECT_EQ(r.json()["code"], 400);
+  EXPECT_NE(r.json().value("message", "").find("task_name must be"), std::string::npos);
+}
+
 TEST_F(ApiUploadBatchTest, TheDocumentedFlowThroughChatEndsInAProbedMp4) {
   const TestMedia& m = test_media();
   const std::string token = new_token();
