@@ -183,6 +183,14 @@ int run_dit(int steps) {
 int run_vae(int64_t frames, int64_t width, int64_t height) {
   const kino::gen::WanVaeConfig cfg = kino::gen::wan21_vae_config();
   kino::gen::WanVaeOptions options;  // bf16 on CPU, tiling automatic
+  // KINO_BENCH_VAE_TILING=on|off|automatic and KINO_BENCH_VAE_TILE=<pixels> compare tilings.
+  if (const char* t = std::getenv("KINO_BENCH_VAE_TILING"); t && *t) {
+    auto tiling = kino::gen::wan_vae_tiling_parse(t);
+    if (!tiling) kino::fail_bad_request("KINO_BENCH_VAE_TILING must be on, off or automatic");
+    options.tiling = *tiling;
+  }
+  if (const char* t = std::getenv("KINO_BENCH_VAE_TILE"); t && std::atoll(t) > 0)
+    options.tile_size = std::atoll(t);
   std::unique_ptr<kino::gen::WanVae> vae;
   {
     kino::gen::WeightSet weights =
@@ -200,9 +208,11 @@ int run_vae(int64_t frames, int64_t width, int64_t height) {
   const double secs = seconds_since(t0), cpu = cpu_seconds() - c0;
   std::printf(
       "vae frames=%lld width=%lld height=%lld out_frames=%lld seconds=%.2f cpu_seconds=%.2f "
-      "peak_rss_kib=%lld setup_rss_kib=%lld\n",
+      "peak_rss_kib=%lld setup_rss_kib=%lld tiling=%s tile=%lld\n",
       (long long)frames, (long long)width, (long long)height, (long long)video.size(2), secs, cpu,
-      (long long)peak_rss_kib(), (long long)rss_weights);
+      (long long)peak_rss_kib(), (long long)rss_weights,
+      std::string(kino::gen::wan_vae_tiling_name(options.tiling)).c_str(),
+      (long long)options.tile_size);
   return 0;
 }
 
