@@ -432,6 +432,25 @@ void Trainer::write_model(const fs::path& dir, at::ScalarType dtype) const {
   s_->write_model(dir, dtype);
 }
 
+double Trainer::reconstruction_psnr(int64_t clips) const {
+  const State& s = *s_;
+  if (s.o.stage != TrainStage::vae)
+    fail_bad_request("reconstruction_psnr is measured in the vae stage only");
+  at::NoGradGuard no_grad;
+  std::vector<std::vector<scenes::RgbImage>> list;
+  for (int64_t i = 0; i < clips; ++i) {
+    const auto scene = scenes::scene_sample(s.o.seed, i, scenes::SceneSplit::held_out);
+    std::vector<scenes::RgbImage> frames;
+    for (int f = 0; f < int(s.o.vae_frames); ++f)
+      frames.push_back(scenes::scene_render_frame(scene, s.cfg.clip, f));
+    list.push_back(std::move(frames));
+  }
+  const at::Tensor x = clips_tensor(list);
+  const at::Tensor rec = s.vae->decode(s.vae->encode(x));
+  const double mse = (rec - x).pow(2).mean().item<double>() / 4.0;  // in [0, 1] units
+  return 10.0 * std::log10(1.0 / std::max(mse, 1e-12));
+}
+
 void Trainer::save_checkpoint() {
   State& s = *s_;
   const fs::path ck = s.checkpoint(), part = s.o.run_dir / "checkpoint.part",
@@ -462,6 +481,8 @@ void Trainer::save_checkpoint() {
   std::ostringstream out;
   out << "stage " << train_stage_name(s.o.stage) << ", " << s.done << " steps, batch " << s.o.batch
       << ", seed " << s.o.seed << ", " << parameters() << " trainable parameters\n";
+  if (s.o.stage == TrainStage::vae)
+    out << "reconstruction PSNR of 4 held-out clips: " << reconstruction_psnr() << " dB\n";
   if (!rows.empty()) {
     double total = 0;
     for (double v : secs) total += v;

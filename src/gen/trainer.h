@@ -84,7 +84,11 @@ class Trainer {
   TrainStepResult step();
   // The loss of step `step`'s batch under the current parameters (no update, no log).
   double loss_at(int64_t step) const;
-  // Writes run_dir/checkpoint (through checkpoint.part, renamed) and summary.txt.
+  // vae stage: PSNR (dB, frames in [-1, 1] as 8-bit range) of the reconstruction of `clips`
+  // held-out clips, no noise added. Other stages: Error(bad_request).
+  double reconstruction_psnr(int64_t clips = 4) const;
+  // Writes run_dir/checkpoint (through checkpoint.part, renamed) and summary.txt (with the
+  // reconstruction PSNR for the vae stage).
   void save_checkpoint();
   // Writes a model folder of the current parameters (plus, for the dit stage, the VAE and the
   // tokenizer) in `dtype`.

@@ -119,6 +119,9 @@ TEST_F(TrainTest, VaeStepsReduceTheLossOfAFixedBatch) {
   o.scenes = 2;  // every step sees the same two clips
   Trainer t(o);
   const double before = t.loss_at(1);
+  const double psnr = t.reconstruction_psnr(2);
+  EXPECT_TRUE(std::isfinite(psnr) && psnr > 3 && psnr < 60) << psnr;
+  EXPECT_EQ(t.reconstruction_psnr(2), psnr);
   for (int i = 0; i < 12; ++i) t.step();
   const double after = t.loss_at(1);
   EXPECT_LT(after, 0.9 * before) << before << " -> " << after;
