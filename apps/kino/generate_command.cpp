@@ -8,9 +8,8 @@
 
 #include "commands.h"
 #include "core/error.h"
-#include "gen/camera_presets.h"
+#include "gen/gen.h"
 #include "gen/model_catalog.h"
-#include "gen/video_generator.h"
 #include "progress_bar.h"
 
 namespace kino::cli {
