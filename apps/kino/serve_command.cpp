@@ -28,10 +28,11 @@ struct ServeOptions {
   std::string public_url;
   int workers = 1;
   bool require_skill_headers = false;
-  std::string web;  // serve the page from this folder instead of the built-in copy
+  std::string web;    // serve the page from this folder instead of the built-in copy
   std::string model;  // generation model folder; empty: the first installed catalog model
   std::string dtype = "bf16";
   std::string device = "cpu";
+  bool generation_remote = false;
 };
 
 void serve(const ServeOptions& o) {
@@ -52,11 +53,22 @@ void serve(const ServeOptions& o) {
   config.public_url = o.public_url;
   config.render_workers = o.workers;
   config.require_skill_headers = o.require_skill_headers;
+  if (o.generation_remote && !store::store_url_is_postgres(o.db))
+    fail_bad_request(
+        "--generation-remote needs --db postgresql://... shared with `kino worker --model` "
+        "processes (they run the generations)");
+  config.generation_remote = o.generation_remote;
   service::Studio studio(config);
 #if KINO_WITH_TORCH
-  if (auto generator = load_clip_generator(o.model, o.dtype, o.device)) {
+  // With --generation-remote the workers hold the model; load one here only when named.
+  std::unique_ptr<service::ClipGenerator> generator;
+  if (!o.generation_remote || !o.model.empty())
+    generator = load_clip_generator(o.model, o.dtype, o.device);
+  if (generator) {
     log_info("generation model: " + generator->model_name());
     studio.set_clip_generator(std::move(generator));
+  } else if (o.generation_remote) {
+    log_info("generation requests are queued for `kino worker --model` processes");
   } else {
     log_info("no model installed: generation requests answer that none is (see `kino models`)");
   }
@@ -128,6 +140,9 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("--model", o->model,
                   "Generation model folder (default: the first installed model of `kino models`; "
                   "none: generation answers that no model is installed)");
+  cmd->add_flag("--generation-remote", o->generation_remote,
+                "Accept generation requests without a model here: `kino worker --model` "
+                "processes on the shared --db run them");
 #if KINO_WITH_TORCH
   cmd->add_option("--dtype", o->dtype, "Generation matmul dtype: bf16, f32 or f16")
       ->capture_default_str();

@@ -47,6 +47,9 @@ struct ServiceConfig {
   int generation_max_seconds = 10;
   int generation_max_attempts = 3;  // a job interrupted this often is failed, credits returned
   int generation_list_max = 20;     // generation jobs listed in a session's state
+  // Accept generation requests with no model plugged in here: on a shared store,
+  // `kino worker --model` processes run them (an API server need not load the weights).
+  bool generation_remote = false;
 };
 
 }  // namespace kino::service

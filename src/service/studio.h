@@ -118,10 +118,11 @@ class Studio {
                         const std::string& sig);
 
   // Generation jobs. The generator runs on the one generation worker; plug it in before
-  // start_workers(). Without one, requests answer Error(unavailable) ("no model
-  // installed") and nothing is charged.
+  // start_workers(). Without one (and without config.generation_remote), requests answer
+  // Error(unavailable) ("no model installed") and nothing is charged.
   void set_clip_generator(std::unique_ptr<ClipGenerator> generator);
-  bool has_clip_generator() const { return generator_ != nullptr; }
+  // True when generation requests are accepted: a model here, or workers elsewhere.
+  bool has_clip_generator() const { return generator_ != nullptr || config_.generation_remote; }
   std::string clip_generator_name() const;
   // Body {"id"?, "sessionId", "prompt", "negative"?, "seconds"?, "aspect"?, "resolution"?,
   // "seed"?, "image"? (an image media id: image-to-video)}. Freezes the cost from the

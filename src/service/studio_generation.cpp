@@ -95,7 +95,7 @@ std::string Studio::clip_generator_name() const {
 }
 
 Json Studio::generation_submit(const Caller& caller, const Json& body) {
-  if (!generator_)
+  if (!has_clip_generator())
     fail(ErrorCode::unavailable,
          "no model installed on this server: start it with `kino serve --model DIR` "
          "(nothing was charged)");
@@ -130,7 +130,7 @@ Json Studio::generation_submit(const Caller& caller, const Json& body) {
     if (m->kind != "image")
       fail_bad_request("image must be a picture's media id; " + json_brief(image) + " is a " +
                        m->kind);
-    if (!generator_->supports_image())
+    if (generator_ && !generator_->supports_image())
       fail_bad_request("image: this server's model (" + generator_->model_name() +
                        ") makes clips from text only");
   } else if (prompt.empty()) {

@@ -14,6 +14,7 @@
 #include <sstream>
 #include <thread>
 
+#include "core/error.h"
 #include "core/id.h"
 #include "media/media.h"
 #include "service/service.h"
@@ -222,8 +223,9 @@ TEST_F(WorkerTest, AGenerationCancelledThroughAnotherServerStopsWhereItRuns) {
   Studio gpu(config());
   gpu.set_clip_generator(std::move(gpu_gen));
   gpu.start_workers();
-  Studio api(config());
-  api.set_clip_generator(std::make_unique<kino::testing::TestClipGenerator>());
+  ServiceConfig remote = config();
+  remote.generation_remote = true;  // no model on the API side
+  Studio api(remote);
   Caller c = api.authenticate("Bearer " + api.anonymous_token("client"));
   const std::string sid = api.session_create(c, Json::object())["session_id"];
   api.generation_submit(c, Json{{"id", "g1"},
@@ -244,6 +246,55 @@ TEST_F(WorkerTest, AGenerationCancelledThroughAnotherServerStopsWhereItRuns) {
   EXPECT_EQ(api.credits_balance(c)["frozen"], 0);
   EXPECT_EQ(api.credits_balance(c)["available"], 100);
   EXPECT_EQ(api.generation_status(c, "g1")["status"], "cancelled");
+}
+
+TEST_F(WorkerTest, AnApiServerWithoutAModelQueuesGenerationsForAServerWithOne) {
+  auto gpu_gen = std::make_unique<kino::testing::TestClipGenerator>();
+  auto* gen = gpu_gen.get();
+  Studio gpu(config());
+  gpu.set_clip_generator(std::move(gpu_gen));
+  gpu.start_workers();
+  Studio plain(config());  // no model and no remote generation: refused, nothing charged
+  Caller pc = plain.authenticate("Bearer " + plain.anonymous_token("plain"));
+  const std::string psid = plain.session_create(pc, Json::object())["session_id"];
+  try {
+    plain.generation_submit(pc, Json{{"sessionId", psid}, {"prompt", "a fox"}, {"seconds", 1}});
+    FAIL() << "accepted without a model";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::unavailable);
+  }
+  EXPECT_EQ(plain.credits_balance(pc)["available"], 100);
+
+  ServiceConfig remote = config();
+  remote.generation_remote = true;
+  Studio api(remote);
+  api.start_workers();  // render workers only: no model here, so no generation worker
+  Caller c = api.authenticate("Bearer " + api.anonymous_token("client"));
+  const std::string sid = api.session_create(c, Json::object())["session_id"];
+  Json v = api.generation_submit(c, Json{{"id", "g1"},
+                                         {"sessionId", sid},
+                                         {"prompt", "a fox in the snow"},
+                                         {"seconds", 1},
+                                         {"resolution", "480p"}});
+  const int64_t cost = v["credits"];
+  EXPECT_GT(cost, 0);
+  Json st;
+  const auto deadline = Clock::now() + std::chrono::seconds(60);
+  do {
+    st = api.generation_status(c, "g1");
+    if (st["status"] == "completed" || st["status"] == "failed") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  } while (Clock::now() < deadline);
+  ASSERT_EQ(st["status"], "completed") << st.dump();
+  EXPECT_EQ(gen->finished(), 1);
+  EXPECT_EQ(api.credits_balance(c)["available"], 100 - cost);
+  EXPECT_EQ(api.credits_balance(c)["frozen"], 0);
+  // The clip the other server made is in this session's state, its file in the shared
+  // folder.
+  Json state = api.state(c, sid)["state"];
+  ASSERT_EQ(state["generated_media"].size(), 1u) << state.dump();
+  EXPECT_TRUE(std::filesystem::exists(
+      api.blobs().media_path(state["generated_media"][0]["media_id"].get<std::string>())));
 }
 
 }  // namespace
