@@ -73,6 +73,12 @@ void run_training(TrainArgs& a) {
 void add_stage(CLI::App& train, gen::TrainStage stage, const char* help) {
   auto args = std::make_shared<TrainArgs>();
   args->o.stage = stage;
+  if (stage == gen::TrainStage::vae) {
+    // 1e-3 spiked (loss near its maximum) by step 70 of a real run: the VAE wants less.
+    args->o.lr = 3e-4;
+    args->o.warmup = 200;
+    args->o.batch = 4;
+  }
   CLI::App* cmd = train.add_subcommand(std::string(gen::train_stage_name(stage)), help);
   cmd->add_option("--out", args->o.run_dir,
                   "Run folder: checkpoint/, log.csv, summary.txt (resumed when it exists)")
@@ -107,10 +113,6 @@ void add_stage(CLI::App& train, gen::TrainStage stage, const char* help) {
                     "Probability of a clean first latent frame (image-to-video)")
         ->capture_default_str();
   } else {
-    // 1e-3 spiked (loss near its maximum) by step 70 of a real run: the VAE wants less.
-    args->o.lr = 3e-4;
-    args->o.warmup = 200;
-    args->o.batch = 4;
     cmd->add_option("--vae-frames", args->o.vae_frames, "Frames per clip (4n + 1)")
         ->capture_default_str();
     cmd->add_option("--latent-penalty", args->o.latent_penalty, "Weight of mean(z^2)")
