@@ -98,7 +98,7 @@ void add_stage(CLI::App& train, gen::TrainStage stage, const char* help) {
   cmd->add_option("--threads", args->threads, "LibTorch threads (0: all cores)");
   cmd->add_option("--log-every", args->log_every, "Steps between progress lines")
       ->capture_default_str();
-  cmd->add_flag("--micro", args->micro, "The few-thousand-parameter test configuration");
+  cmd->add_flag("--micro", args->micro, "The small test configuration (32 x 32, 5 frames)");
   if (stage == gen::TrainStage::dit) {
     cmd->add_option("--vae", args->o.vae, "The trained VAE (a vae run's checkpoint folder)")
         ->required();
