@@ -173,14 +173,13 @@ HttpResponse dispatch(Studio& studio, const ServerLimits& limits, const HttpRequ
     }
     return true;
   };
-  const bool known = is("POST", {"api", "tasks", "me", "with-session", "nemo_agent"}) ||
-                     is("POST", {"run_sse"}) || is_upload_path(p) ||
-                     is("GET", {"api", "credits", "balance", "simple"}) ||
-                     is("GET", {"api", "state", "nemo_agent", "me", "*", "latest"}) ||
-                     is("POST", {"api", "render", "proxy", "lambda"}) ||
-                     is("GET", {"api", "render", "proxy", "lambda", "*"}) ||
-                     is("POST", {"api", "generate"}) || is("GET", {"api", "generate", "*"}) ||
-                     is("POST", {"api", "generate", "*", "cancel"});
+  const bool known =
+      is("POST", {"api", "tasks", "me", "with-session", "nemo_agent"}) || is("POST", {"run_sse"}) ||
+      is_upload_path(p) || is("GET", {"api", "credits", "balance", "simple"}) ||
+      is("GET", {"api", "state", "nemo_agent", "me", "*", "latest"}) ||
+      is("POST", {"api", "render", "proxy", "lambda"}) ||
+      is("GET", {"api", "render", "proxy", "lambda", "*"}) || is("POST", {"api", "generate"}) ||
+      is("GET", {"api", "generate", "*"}) || is("POST", {"api", "generate", "*", "cancel"});
   if (!known) return api_error(ErrorCode::not_found, "no route for " + m + " " + req.path);
   if (is_upload_path(p) && m != "POST")
     return api_error(ErrorCode::not_found, "no route for " + m + " " + req.path);

@@ -143,8 +143,7 @@ class QueuedTurn final : public ChatTurn {
     const std::string status = view.value("status", "");
     const double progress = view.value("progress", 0.0);
     const std::string stage = view.value("stage", "");
-    const bool final_status =
-        status == "completed" || status == "failed" || status == "cancelled";
+    const bool final_status = status == "completed" || status == "failed" || status == "cancelled";
     if (final_status) {
       Follow done = std::move(f);
       follows_.pop_front();
@@ -159,8 +158,8 @@ class QueuedTurn final : public ChatTurn {
           delta["draft_version"] = d->version;
       }
       text(done.phrase ? done.phrase(view) : export_sentence(view), follows_.empty(), delta);
-    } else if (progress - last_progress_ >= (f.generation ? 0.05 : 0.1) ||
-               status != last_status_ || stage != last_stage_) {
+    } else if (progress - last_progress_ >= (f.generation ? 0.05 : 0.1) || status != last_status_ ||
+               stage != last_stage_) {
       last_progress_ = progress;
       last_status_ = status;
       last_stage_ = stage;
@@ -347,18 +346,16 @@ class AgentChatHandler final : public ChatHandler {
         }
         case agent::ActionKind::generate:
           if (!studio_.has_clip_generator()) {
-            turn->function_response(std::string(step.action.name()),
-                                    Json{{"error", "no model installed"},
-                                         {"code", int(ErrorCode::unavailable)}});
+            turn->function_response(
+                std::string(step.action.name()),
+                Json{{"error", "no model installed"}, {"code", int(ErrorCode::unavailable)}});
             add(agent::reply_text(lang, agent::ReplyKey::no_model));
             break;
           }
           generate(*turn, request, std::get<agent::GenerateParams>(step.action.params),
                    ++generations, lang, add);
           break;
-        default:
-          turn->function_response(std::string(step.action.name()), step_json);
-          break;
+        default: turn->function_response(std::string(step.action.name()), step_json); break;
       }
     }
     if (reply.empty()) reply = agent::reply_text(lang, agent::ReplyKey::help);
@@ -383,8 +380,8 @@ class AgentChatHandler final : public ChatHandler {
 
   // Queues a generation job (credits frozen) and follows it to the finished clip, which
   // the worker places on the timeline.
-  void generate(QueuedTurn& turn, const ChatRequest& request, const agent::GenerateParams& g,
-                int n, agent::Language lang, const AddSentence& add) {
+  void generate(QueuedTurn& turn, const ChatRequest& request, const agent::GenerateParams& g, int n,
+                agent::Language lang, const AddSentence& add) {
     const std::string aspect = g.aspect.empty() ? "16:9" : g.aspect;
     const std::string resolution =
         g.resolution.empty() ? studio_.config().generation_resolution : g.resolution;
@@ -401,10 +398,11 @@ class AgentChatHandler final : public ChatHandler {
       Json view = studio_.generation_submit(caller, body);
       turn.function_response("generate", view);
       const std::string secs = std::to_string(g.seconds);
-      add(g.animate ? agent::reply_text(lang, agent::ReplyKey::animate_started,
-                                        {{"seconds", secs}, {"aspect", aspect}, {"name", g.image.name}})
-                    : agent::reply_text(lang, agent::ReplyKey::generate_started,
-                                        {{"seconds", secs}, {"aspect", aspect}, {"prompt", g.prompt}}));
+      add(g.animate
+              ? agent::reply_text(lang, agent::ReplyKey::animate_started,
+                                  {{"seconds", secs}, {"aspect", aspect}, {"name", g.image.name}})
+              : agent::reply_text(lang, agent::ReplyKey::generate_started,
+                                  {{"seconds", secs}, {"aspect", aspect}, {"prompt", g.prompt}}));
       turn.follow_generation(view.value("id", ""), [lang](const Json& v) {
         if (v.value("status", "") == "completed")
           return agent::reply_text(lang, agent::ReplyKey::generate_done,

@@ -15,10 +15,10 @@ struct ClipRequest {
   std::string negative;         // empty: the model's default negative prompt
   std::filesystem::path image;  // image-to-video from this picture when not empty
   int64_t seconds = 5;
-  std::string aspect = "16:9";        // "16:9", "9:16", "1:1", "4:5"
-  std::string resolution = "1080p";   // the file's short side: "480p", "720p", "1080p"
-                                      // (generation_output_size gives the exact size)
-  int64_t seed = -1;                  // -1: the generator picks one and reports it
+  std::string aspect = "16:9";       // "16:9", "9:16", "1:1", "4:5"
+  std::string resolution = "1080p";  // the file's short side: "480p", "720p", "1080p"
+                                     // (generation_output_size gives the exact size)
+  int64_t seed = -1;                 // -1: the generator picks one and reports it
 };
 
 struct ClipResult {

@@ -21,8 +21,7 @@ std::string generation_resolution_names();  // "480p, 720p, 1080p"
 
 // seconds * the resolution's rate. Error(bad_request) naming the field for an unknown
 // resolution or seconds <= 0.
-int64_t generation_cost(const GenerationCosts& costs, int64_t seconds,
-                        std::string_view resolution);
+int64_t generation_cost(const GenerationCosts& costs, int64_t seconds, std::string_view resolution);
 
 // The file size a clip of `resolution` and `aspect` ("16:9", "9:16", "1:1", "4:5" or any
 // "W:H") is delivered at: the short side is the resolution's, the long side follows the

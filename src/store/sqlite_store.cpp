@@ -342,8 +342,8 @@ class SqliteStore final : public Store {
                   j.credits)
         .run();
     if (j.credits > 0)
-      ledger_append_locked({0, j.account_id, LedgerKind::freeze, j.credits, j.id,
-                            j.kind + " " + j.client_ref, 0});
+      ledger_append_locked(
+          {0, j.account_id, LedgerKind::freeze, j.credits, j.id, j.kind + " " + j.client_ref, 0});
     tx.commit();
     if (created) *created = true;
     return j;
@@ -386,8 +386,7 @@ class SqliteStore final : public Store {
                   const std::string& error) override {
     std::lock_guard lock(mutex_);
     if (!job_state_final(state))
-      fail_bad_request("job_finish needs a final state, got " +
-                       std::string(job_state_name(state)));
+      fail_bad_request("job_finish needs a final state, got " + std::string(job_state_name(state)));
     Transaction tx(*this);
     std::string account;
     {

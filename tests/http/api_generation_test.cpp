@@ -328,7 +328,8 @@ TEST_F(ApiGenerationTest, ImageToVideoCostsTheSameAndUsesTheUpload) {
   const std::string sid = new_session(token);
   const std::string img = upload(token, sid, test_media().image, "still.png");
   const std::string vid = upload(token, sid, test_media().video, "clip.mp4");
-  Json body{{"id", "anim"}, {"sessionId", sid}, {"image", img}, {"seconds", 2}, {"resolution", "720p"}};
+  Json body{
+      {"id", "anim"}, {"sessionId", sid}, {"image", img}, {"seconds", 2}, {"resolution", "720p"}};
   auto r = submit(token, body);
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.json()["data"]["credits"], 4);
@@ -365,7 +366,8 @@ TEST_F(ApiGenerationTest, ChatGeneratesStreamsProgressAndPlacesTheClip) {
       if (p.contains("functionResponse") && p["functionResponse"]["name"] == "generate") {
         EXPECT_EQ(p["functionResponse"]["id"], call_id);
         ++progress_events;
-        saw_denoise = saw_denoise || p["functionResponse"]["response"].value("stage", "") == "denoise";
+        saw_denoise =
+            saw_denoise || p["functionResponse"]["response"].value("stage", "") == "denoise";
       }
       if (p.contains("text")) final_text = p["text"];
     }
@@ -381,7 +383,8 @@ TEST_F(ApiGenerationTest, ChatGeneratesStreamsProgressAndPlacesTheClip) {
   ASSERT_EQ(st["generated_media"].size(), 1u);
   bool placed = false;
   for (const auto& t : st["draft"]["t"])
-    for (const auto& sg : t["sg"]) placed = placed || sg["src"] == st["generated_media"][0]["media_id"];
+    for (const auto& sg : t["sg"])
+      placed = placed || sg["src"] == st["generated_media"][0]["media_id"];
   EXPECT_TRUE(placed);
   EXPECT_EQ(balance(token)["available"], 98);
   EXPECT_EQ(gen->last_request().resolution, "480p");
@@ -389,8 +392,8 @@ TEST_F(ApiGenerationTest, ChatGeneratesStreamsProgressAndPlacesTheClip) {
   // Short of credits, the chat says how to get more and charges nothing.
   studio->store().ledger_append({0, studio->authenticate("Bearer " + token).account_id,
                                  store::LedgerKind::freeze, 95, "hold", "test", 0});
-  SseResult poor = client->sse("/run_sse", message(sid, "generate a 5 second clip of the sea"),
-                               auth(token));
+  SseResult poor =
+      client->sse("/run_sse", message(sid, "generate a 5 second clip of the sea"), auth(token));
   std::string text;
   for (const auto& e : poor.events)
     for (const auto& p : e["content"]["parts"])
@@ -471,9 +474,8 @@ class ApiNoModelTest : public ApiFixture {};
 TEST_F(ApiNoModelTest, GenerationWithoutAModelIs503AndFree) {
   const std::string token = new_token();
   const std::string sid = new_session(token);
-  auto r = client->post_json("/api/generate",
-                             Json{{"sessionId", sid}, {"prompt", "a fox"}, {"seconds", 5}},
-                             auth(token));
+  auto r = client->post_json(
+      "/api/generate", Json{{"sessionId", sid}, {"prompt", "a fox"}, {"seconds", 5}}, auth(token));
   EXPECT_EQ(r.status, 503);
   EXPECT_EQ(r.json()["code"], 503);
   EXPECT_NE(r.json().value("message", "").find("no model installed"), std::string::npos);

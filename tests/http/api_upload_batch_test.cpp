@@ -55,10 +55,10 @@ TEST_F(ApiUploadBatchTest, OneBadFileKeepsTheWholeRequestOut) {
   EXPECT_TRUE(std::filesystem::is_empty(dir / "data" / "tmp"));
 
   // The same files without the bad one go in together.
-  r = client->post_files("/api/upload-video/nemo_agent/me/" + sid,
-                         {{"files", "clip.mp4", read_file(m.video)},
-                          {"files", "still.png", read_file(m.image)}},
-                         auth(token));
+  r = client->post_files(
+      "/api/upload-video/nemo_agent/me/" + sid,
+      {{"files", "clip.mp4", read_file(m.video)}, {"files", "still.png", read_file(m.image)}},
+      auth(token));
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.json()["data"]["media_ids"].size(), 2u);
   EXPECT_EQ(state(token, sid)["video_infos"].size(), 2u);
@@ -69,10 +69,10 @@ TEST_F(ApiUploadBatchTest, FileNamesThatAreNotUtf8StayDisplayable) {
   const std::string token = new_token();
   const std::string sid = new_session(token);
   // Latin-1 bytes, a lone continuation byte and a control character in the name.
-  auto r = client->post_files("/api/upload-video/nemo_agent/me/" + sid,
-                              {{"files", std::string("caf\xe9 \x80pic\x01.png"),
-                                read_file(test_media().image)}},
-                              auth(token));
+  auto r = client->post_files(
+      "/api/upload-video/nemo_agent/me/" + sid,
+      {{"files", std::string("caf\xe9 \x80pic\x01.png"), read_file(test_media().image)}},
+      auth(token));
   ASSERT_EQ(r.status, 200) << r.body;
   const std::string name = r.json()["data"]["files"][0]["name"];
   EXPECT_EQ(name, "caf\xef\xbf\xbd \xef\xbf\xbdpic.png");

@@ -55,8 +55,7 @@ service::ClipResult TestClipGenerator::generate(const service::ClipRequest& requ
     throw;
   }
   ++finished_;
-  return {w, h, request.seconds * 8, 8.0,
-          request.seed >= 0 ? request.seed : 1234, elapsed()};
+  return {w, h, request.seconds * 8, 8.0, request.seed >= 0 ? request.seed : 1234, elapsed()};
 }
 
 void TestClipGenerator::set_failure(const std::string& message) {
