@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "gen/pipeline_options.h"
 #include "gen/wan_config.h"
 #include "gen/wan_dit.h"
 #include "gen/wan_vae.h"
@@ -220,11 +221,11 @@ int run_vae(int64_t frames, int64_t width, int64_t height) {
 
 int main(int argc, char** argv) {
   const std::string mode = argc > 1 ? argv[1] : "";
-  // LibTorch's default thread count (its count of physical cores: 1 on some 2-vCPU virtual
-  // machines) unless KINO_BENCH_THREADS says otherwise. On a busy machine more OpenMP threads
-  // than free cores make every small op wait at a barrier: compare CPU-time figures there.
-  if (const char* threads = std::getenv("KINO_BENCH_THREADS"); threads && std::atoi(threads) > 0)
-    at::set_num_threads(std::atoi(threads));
+  // One thread per core, as kino generate runs, unless KINO_BENCH_THREADS says otherwise. On a
+  // busy machine more OpenMP threads than free cores make every small op wait at a barrier:
+  // compare CPU-time figures there, or run with KINO_BENCH_THREADS=1.
+  const char* threads = std::getenv("KINO_BENCH_THREADS");
+  kino::gen::set_compute_threads(threads ? std::atoi(threads) : 0);
   try {
     if (mode == "matmul") return run_matmul();
     if (mode == "dit") return run_dit(argc > 2 ? std::atoi(argv[2]) : 2);

@@ -19,6 +19,7 @@ namespace {
 struct GenerateOptions {
   gen::VideoRequest request;
   std::string image, extend, model, size, dtype = "bf16", device = "cpu", out;
+  int threads = 0;
   bool quiet = false;
 };
 
@@ -92,6 +93,7 @@ void run(GenerateOptions& o) {
   options.dtype = *dtype;
   options.device = o.device;
   options.resident_dit = false;  // one run: the DiT is loaded after the text encoder is freed
+  gen::set_compute_threads(o.threads);
 
   const std::filesystem::path model = model_path(o);
   if (!o.quiet) std::fprintf(stderr, "loading %s\n", model.string().c_str());
@@ -174,6 +176,7 @@ void add_generate_command(CLI::App& app) {
                 "Keep the model's resolution (default: scale to the long side 1920, Lanczos)");
   cmd->add_option("--dtype", o->dtype, "Matmul dtype: bf16, f32 or f16")->capture_default_str();
   cmd->add_option("--device", o->device, "cpu or cuda[:N]")->capture_default_str();
+  cmd->add_option("--threads", o->threads, "CPU threads (0: one per core)")->capture_default_str();
   cmd->add_flag("-q,--quiet", o->quiet, "No progress bars");
   cmd->callback([o] { run(*o); });
 }

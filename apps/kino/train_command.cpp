@@ -7,6 +7,7 @@
 
 #include "commands.h"
 #include "core/error.h"
+#include "gen/pipeline_options.h"
 #include "gen/train_tokenizer.h"
 #include "gen/trainer.h"
 #include "progress_bar.h"
@@ -40,7 +41,7 @@ void run_training(TrainArgs& a) {
     a.o.vae_dtype = at::kFloat;
   else
     fail_bad_request("--vae-dtype must be bf16 or f32, got \"" + a.vae_dtype + "\"");
-  if (a.threads > 0) at::set_num_threads(a.threads);
+  gen::set_compute_threads(a.threads);
   CancelToken cancel;
   g_train_cancel = &cancel;
   std::signal(SIGINT, on_train_interrupt);

@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "core/error.h"
+#include "gen/pipeline_options.h"
 #include "gen/model_catalog.h"
 #include "service/generation_cost.h"
 
@@ -60,6 +61,7 @@ std::unique_ptr<service::ClipGenerator> load_clip_generator(const std::string& m
   options.dtype = *d;
   options.device = device;
   options.resident_dit = true;  // a server runs many jobs: keep the DiT loaded
+  gen::set_compute_threads(0);
   return video_clip_generator(gen::VideoGenerator::load(*folder, options));
 }
 

@@ -1,6 +1,12 @@
 #include "gen/run_options.h"
 
+#include <ATen/Parallel.h>
+
+#include <algorithm>
+#include <thread>
+
 #include "core/error.h"
+#include "gen/pipeline_options.h"
 
 namespace kino::gen {
 
@@ -24,6 +30,11 @@ at::Device run_device_parse(const std::string& name) {
   } catch (const c10::Error&) {
     fail_bad_request("device must be cpu or cuda[:N], got \"" + name + "\"");
   }
+}
+
+void set_compute_threads(int n) {
+  if (n <= 0) n = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  at::set_num_threads(n);
 }
 
 }  // namespace kino::gen
