@@ -583,6 +583,10 @@ Action decide(const Clause& c, const MessageText& text, std::span<const MediaIte
   if (c.has(Cue::trim)) return trim_action(c, library);
   if (c.has_any(Cue::mute, Cue::unmute)) return volume_action(c, library);
   bool text_noun = c.has_any(Cue::title, Cue::caption, Cue::text);
+  // "move the text 'SALE' to 1s": one quote names the text to move, the time says where.
+  if (text_noun && c.has(Cue::move) && !c.has_any(Cue::set, Cue::add) && c.quotes.size() <= 1 &&
+      c.has_any(Cue::time_to, Cue::time_at, Cue::time_length, Cue::time_range))
+    return move_action(c, library);
   if (text_noun && c.has_any(Cue::set, Cue::move) && !c.has(Cue::add) &&
       (!c.quotes.empty() || c.has(Cue::text_intro) ||
        (c.has(Cue::position) && !c.has_any(Cue::time_to, Cue::time_at, Cue::time_length))))

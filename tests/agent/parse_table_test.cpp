@@ -178,6 +178,8 @@ const Row kRows[] = {
     {"move clip 2 to the beginning", "move",
      R"({"target":{"kind":"clip","ordinal":2},"to_index":1})"},
     {"把标题移到5秒", "move", R"({"target":{"kind":"title"},"start_ms":5000})"},
+    {"move the text 'SALE' to 1s", "move",
+     R"({"target":{"kind":"text","name":"SALE"},"start_ms":1000})"},
     {"swap clips 1 and 2", "swap",
      R"({"a":{"kind":"clip","ordinal":1},"b":{"kind":"clip","ordinal":2}})"},
     {"swap the first and second clips", "swap",
