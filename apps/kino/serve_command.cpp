@@ -31,6 +31,7 @@ struct ServeOptions {
   std::string web;    // serve the page from this folder instead of the built-in copy
   std::string model;  // generation model folder; empty: the first installed catalog model
   std::string dtype = "bf16";
+  int64_t steps = 0;  // denoising steps of generation jobs; 0: the model's default
   std::string device = "cpu";
   bool generation_remote = false;
 };
@@ -63,7 +64,7 @@ void serve(const ServeOptions& o) {
   // With --generation-remote the workers hold the model; load one here only when named.
   std::unique_ptr<service::ClipGenerator> generator;
   if (!o.generation_remote || !o.model.empty())
-    generator = load_clip_generator(o.model, o.dtype, o.device);
+    generator = load_clip_generator(o.model, o.dtype, o.device, o.steps);
   if (generator) {
     log_info("generation model: " + generator->model_name());
     studio.set_clip_generator(std::move(generator));
@@ -147,6 +148,9 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("--dtype", o->dtype, "Generation matmul dtype: bf16, f32 or f16")
       ->capture_default_str();
   cmd->add_option("--device", o->device, "Generation device: cpu or cuda[:N]")
+      ->capture_default_str();
+  cmd->add_option("--steps", o->steps,
+                  "Denoising steps of generation jobs (0: the model's default; fewer are faster)")
       ->capture_default_str();
 #endif
   cmd->callback([o] { serve(*o); });

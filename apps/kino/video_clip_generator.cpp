@@ -12,8 +12,8 @@ namespace {
 
 class VideoClipGenerator final : public service::ClipGenerator {
  public:
-  explicit VideoClipGenerator(std::unique_ptr<gen::VideoGenerator> generator)
-      : generator_(std::move(generator)) {}
+  VideoClipGenerator(std::unique_ptr<gen::VideoGenerator> generator, int64_t steps)
+      : generator_(std::move(generator)), steps_(steps) {}
 
   std::string model_name() const override { return generator_->model_name(); }
   bool supports_image() const override { return generator_->supports_image(); }
@@ -28,6 +28,7 @@ class VideoClipGenerator final : public service::ClipGenerator {
     r.seconds = double(request.seconds);
     r.aspect = request.aspect;
     r.seed = request.seed;
+    r.steps = steps_;
     const auto [w, h] = service::generation_output_size(request.resolution, request.aspect);
     r.out_width = w;
     r.out_height = h;
@@ -37,18 +38,21 @@ class VideoClipGenerator final : public service::ClipGenerator {
 
  private:
   std::unique_ptr<gen::VideoGenerator> generator_;
+  int64_t steps_;
 };
 
 }  // namespace
 
 std::unique_ptr<service::ClipGenerator> video_clip_generator(
-    std::unique_ptr<gen::VideoGenerator> generator) {
-  return std::make_unique<VideoClipGenerator>(std::move(generator));
+    std::unique_ptr<gen::VideoGenerator> generator, int64_t steps) {
+  return std::make_unique<VideoClipGenerator>(std::move(generator), steps);
 }
 
 std::unique_ptr<service::ClipGenerator> load_clip_generator(const std::string& model,
                                                             const std::string& dtype,
-                                                            const std::string& device) {
+                                                            const std::string& device,
+                                                            int64_t steps) {
+  if (steps < 0) fail_bad_request("--steps must be >= 0, got " + std::to_string(steps));
   std::optional<std::filesystem::path> folder;
   if (!model.empty())
     folder = std::filesystem::path(model);
@@ -62,7 +66,7 @@ std::unique_ptr<service::ClipGenerator> load_clip_generator(const std::string& m
   options.device = device;
   options.resident_dit = true;  // a server runs many jobs: keep the DiT loaded
   gen::set_compute_threads(0);
-  return video_clip_generator(gen::VideoGenerator::load(*folder, options));
+  return video_clip_generator(gen::VideoGenerator::load(*folder, options), steps);
 }
 
 }  // namespace kino::cli

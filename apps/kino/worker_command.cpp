@@ -31,6 +31,7 @@ struct WorkerOptions {
   int sweep_s = 30;
   std::string model;  // generation model folder; empty: the first installed catalog model
   std::string dtype = "bf16";
+  int64_t steps = 0;  // denoising steps of generation jobs; 0: the model's default
   std::string device = "cpu";
 };
 
@@ -63,7 +64,7 @@ void worker(const WorkerOptions& o) {
 #if KINO_WITH_TORCH
     // With a model this worker also takes generation jobs; without one it leaves them to
     // processes that have one.
-    if (auto generator = load_clip_generator(o.model, o.dtype, o.device)) {
+    if (auto generator = load_clip_generator(o.model, o.dtype, o.device, o.steps)) {
       log_info("generation model: " + generator->model_name());
       studio.set_clip_generator(std::move(generator));
     } else {
@@ -126,6 +127,9 @@ void add_worker_command(CLI::App& app) {
   cmd->add_option("--dtype", o->dtype, "Generation matmul dtype: bf16, f32 or f16")
       ->capture_default_str();
   cmd->add_option("--device", o->device, "Generation device: cpu or cuda[:N]")
+      ->capture_default_str();
+  cmd->add_option("--steps", o->steps,
+                  "Denoising steps of generation jobs (0: the model's default; fewer are faster)")
       ->capture_default_str();
 #endif
   cmd->callback([o] { worker(*o); });

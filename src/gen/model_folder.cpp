@@ -248,7 +248,7 @@ std::string model_folder_report(const fs::path& path) {
           WeightSet::open(folder.vae_files, [](std::string_view n) { return std::string(n); });
       out << "  architecture: "
           << wan_vae_config_from_shapes(vae.shapes(), folder.vae_files.front().string()).summary()
-          << " (decoder)\n";
+          << "\n";
     } catch (const Error& e) {
       out << "  not usable: " << e.what() << "\n";
     }

@@ -163,7 +163,7 @@ TEST(WanPipelineTest, InspectReportsEveryComponent) {
   const std::string r = model_folder_report(write_tiny_folder(dir));
   for (const char* frag :
        {"architecture: Wan t2v dim 64, 4 heads x 16, 2 layers, ffn 128, in 16, out 16",
-        "vae: vae.safetensors", "architecture: Wan2.1 VAE z 16, base dim 4 (decoder)",
+        "vae: vae.safetensors", "architecture: Wan2.1 VAE z 16, base dim 4\n",
         "text encoder: umt5.safetensors",
         "architecture: umT5 d_model 32, 4 heads x 8, 2 layers, ffn 48, vocab 97",
         "tokenizer: spiece.model", "missing: nothing"})
