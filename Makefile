@@ -39,14 +39,14 @@ $(WEB_TEST_DEPS): tests/web/package-lock.json tests/web/package.json
 test: build $(WEB_TEST_DEPS)
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
 
-# Core, media, timeline, render, agent, store, service and http tests under
+# Core, media, timeline, render, scenes, agent, store, service and http tests under
 # AddressSanitizer + UBSan, in their own tree.
 test-asan: deps
 	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DKINO_SANITIZE=address,undefined \
 	  -DKINO_WITH_TORCH=OFF -DKINO_BUILD_BENCH=OFF -DKINO_NATIVE=OFF
 	cmake --build build-asan -j $(JOBS)
 	cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS) \
-	  -L 'media|timeline|render|core|agent|service|http'
+	  -L 'media|timeline|render|core|agent|service|http|scenes'
 
 bench: build
 	bash bench/run
