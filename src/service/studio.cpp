@@ -581,25 +581,29 @@ void Studio::worker_loop() {
         log_error(std::string("token sweep: ") + e.what());
       }
     }
-    uint64_t seen = 0;
-    {
-      std::lock_guard lock(worker_mutex_);
-      seen = wake_seq_;
-    }
-    std::optional<store::Job> job;
-    try {
-      job = store_->job_claim("render");
-    } catch (const std::exception& e) {
-      log_error(std::string("job queue: ") + e.what());
-    }
-    if (!job) {
-      std::unique_lock lock(worker_mutex_);
-      worker_wake_.wait_for(lock, std::chrono::milliseconds(job_poll_ms()),
-                            [&] { return stopping_.load() || wake_seq_ != seen; });
-      continue;
-    }
-    run_render(*job);
+    if (std::optional<store::Job> job = claim_or_wait("render", worker_wake_)) run_render(*job);
   }
+}
+
+std::optional<store::Job> Studio::claim_or_wait(const std::string& kind,
+                                                std::condition_variable& wake) {
+  uint64_t seen = 0;
+  {
+    std::lock_guard lock(worker_mutex_);
+    seen = wake_seq_;
+  }
+  std::optional<store::Job> job;
+  try {
+    job = store_->job_claim(kind);
+  } catch (const std::exception& e) {
+    log_error(kind + " queue: " + e.what());
+  }
+  if (!job) {
+    std::unique_lock lock(worker_mutex_);
+    wake.wait_for(lock, std::chrono::milliseconds(job_poll_ms()),
+                  [&] { return stopping_.load() || wake_seq_ != seen; });
+  }
+  return job;
 }
 
 void Studio::run_render(const store::Job& job) {

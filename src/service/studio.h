@@ -142,6 +142,9 @@ class Studio {
 
  private:
   void worker_loop();
+  // Claims the oldest queued job of `kind`; when there is none, waits on `wake` until a
+  // submit or store notice wakes it, the poll interval passes or the service stops.
+  std::optional<store::Job> claim_or_wait(const std::string& kind, std::condition_variable& wake);
   // Wakes the idle render and generation workers to look at the queue now.
   void wake_workers();
   // How long an idle worker waits before looking at the queue again.

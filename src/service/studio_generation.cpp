@@ -227,26 +227,9 @@ Json Studio::generation_view(const store::Job& job, const std::string& base_url)
 }
 
 void Studio::generation_loop() {
-  while (!stopping_) {
-    uint64_t seen = 0;
-    {
-      std::lock_guard lock(worker_mutex_);
-      seen = wake_seq_;
-    }
-    std::optional<store::Job> job;
-    try {
-      job = store_->job_claim("generate");
-    } catch (const std::exception& e) {
-      log_error(std::string("generation queue: ") + e.what());
-    }
-    if (!job) {
-      std::unique_lock lock(worker_mutex_);
-      generation_wake_.wait_for(lock, std::chrono::milliseconds(job_poll_ms()),
-                                [&] { return stopping_.load() || wake_seq_ != seen; });
-      continue;
-    }
-    run_generation(*job);
-  }
+  while (!stopping_)
+    if (std::optional<store::Job> job = claim_or_wait("generate", generation_wake_))
+      run_generation(*job);
 }
 
 void Studio::run_generation(const store::Job& job) {
