@@ -28,11 +28,8 @@ struct ServeOptions {
   std::string public_url;
   int workers = 1;
   bool require_skill_headers = false;
-  std::string web;    // serve the page from this folder instead of the built-in copy
-  std::string model;  // generation model folder; empty: the first installed catalog model
-  std::string dtype = "bf16";
-  int64_t steps = 0;  // denoising steps of generation jobs; 0: the model's default
-  std::string device = "cpu";
+  std::string web;  // serve the page from this folder instead of the built-in copy
+  GenerationEngineOptions engine;
   bool generation_remote = false;
 };
 
@@ -63,8 +60,9 @@ void serve(const ServeOptions& o) {
 #if KINO_WITH_TORCH
   // With --generation-remote the workers hold the model; load one here only when named.
   std::unique_ptr<service::ClipGenerator> generator;
-  if (!o.generation_remote || !o.model.empty())
-    generator = load_clip_generator(o.model, o.dtype, o.device, o.steps);
+  if (!o.generation_remote || !o.engine.model.empty())
+    generator =
+        load_clip_generator(o.engine.model, o.engine.dtype, o.engine.device, o.engine.steps);
   if (generator) {
     log_info("generation model: " + generator->model_name());
     studio.set_clip_generator(std::move(generator));
@@ -74,7 +72,7 @@ void serve(const ServeOptions& o) {
     log_info("no model installed: generation requests answer that none is (see `kino models`)");
   }
 #else
-  if (!o.model.empty())
+  if (!o.engine.model.empty())
     fail(ErrorCode::unavailable,
          "--model needs a kino built with the generation engine (KINO_WITH_TORCH=ON)");
 #endif
@@ -118,6 +116,23 @@ void serve(const ServeOptions& o) {
 
 }  // namespace
 
+void add_generation_engine_options(CLI::App* cmd, GenerationEngineOptions& o,
+                                   const std::string& without_model) {
+  cmd->add_option("--model", o.model,
+                  "Generation model folder (default: the first installed model of `kino models`; "
+                  "none: " +
+                      without_model + ")");
+#if KINO_WITH_TORCH
+  cmd->add_option("--dtype", o.dtype, "Generation matmul dtype: bf16, f32 or f16")
+      ->capture_default_str();
+  cmd->add_option("--device", o.device, "Generation device: cpu or cuda[:N]")
+      ->capture_default_str();
+  cmd->add_option("--steps", o.steps,
+                  "Denoising steps of generation jobs (0: the model's default; fewer are faster)")
+      ->capture_default_str();
+#endif
+}
+
 void add_serve_command(CLI::App& app) {
   auto o = std::make_shared<ServeOptions>();
   CLI::App* cmd = app.add_subcommand("serve", "Run the studio server (HTTP API, jobs, storage)");
@@ -138,21 +153,10 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("--web", o->web,
                   "Serve the studio page from this folder (re-read on each request) instead of "
                   "the copy built into the binary");
-  cmd->add_option("--model", o->model,
-                  "Generation model folder (default: the first installed model of `kino models`; "
-                  "none: generation answers that no model is installed)");
+  add_generation_engine_options(cmd, o->engine, "generation answers that no model is installed");
   cmd->add_flag("--generation-remote", o->generation_remote,
                 "Accept generation requests without a model here: `kino worker --model` "
                 "processes on the shared --db run them");
-#if KINO_WITH_TORCH
-  cmd->add_option("--dtype", o->dtype, "Generation matmul dtype: bf16, f32 or f16")
-      ->capture_default_str();
-  cmd->add_option("--device", o->device, "Generation device: cpu or cuda[:N]")
-      ->capture_default_str();
-  cmd->add_option("--steps", o->steps,
-                  "Denoising steps of generation jobs (0: the model's default; fewer are faster)")
-      ->capture_default_str();
-#endif
   cmd->callback([o] { serve(*o); });
 }
 

@@ -14,6 +14,7 @@
 #include "commands.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "serve_command.h"
 #include "service/service.h"
 #include "store/store.h"
 #if KINO_WITH_TORCH
@@ -29,10 +30,7 @@ struct WorkerOptions {
   int render_workers = 1;
   int render_threads = 0;
   int sweep_s = 30;
-  std::string model;  // generation model folder; empty: the first installed catalog model
-  std::string dtype = "bf16";
-  int64_t steps = 0;  // denoising steps of generation jobs; 0: the model's default
-  std::string device = "cpu";
+  GenerationEngineOptions engine;
 };
 
 void worker(const WorkerOptions& o) {
@@ -64,14 +62,15 @@ void worker(const WorkerOptions& o) {
 #if KINO_WITH_TORCH
     // With a model this worker also takes generation jobs; without one it leaves them to
     // processes that have one.
-    if (auto generator = load_clip_generator(o.model, o.dtype, o.device, o.steps)) {
+    if (auto generator =
+            load_clip_generator(o.engine.model, o.engine.dtype, o.engine.device, o.engine.steps)) {
       log_info("generation model: " + generator->model_name());
       studio.set_clip_generator(std::move(generator));
     } else {
       log_info("no model installed: this worker runs render jobs only");
     }
 #else
-    if (!o.model.empty())
+    if (!o.engine.model.empty())
       fail(ErrorCode::unavailable,
            "--model needs a kino built with the generation engine (KINO_WITH_TORCH=ON)");
 #endif
@@ -120,18 +119,7 @@ void add_worker_command(CLI::App& app) {
   cmd->add_option("--sweep-seconds", o->sweep_s,
                   "How often to re-queue the jobs of workers that are gone")
       ->capture_default_str();
-  cmd->add_option("--model", o->model,
-                  "Generation model folder (default: the first installed model of `kino models`; "
-                  "none: render jobs only)");
-#if KINO_WITH_TORCH
-  cmd->add_option("--dtype", o->dtype, "Generation matmul dtype: bf16, f32 or f16")
-      ->capture_default_str();
-  cmd->add_option("--device", o->device, "Generation device: cpu or cuda[:N]")
-      ->capture_default_str();
-  cmd->add_option("--steps", o->steps,
-                  "Denoising steps of generation jobs (0: the model's default; fewer are faster)")
-      ->capture_default_str();
-#endif
+  add_generation_engine_options(cmd, o->engine, "render jobs only");
   cmd->callback([o] { worker(*o); });
 }
 
