@@ -53,7 +53,13 @@ void run_training(TrainArgs& a) {
   // A line every log_every steps: the mean loss since the last line, seconds per step, ETA.
   double loss_sum = 0, sec_sum = 0;
   int64_t n = 0;
-  const auto report = gen::train_run(a.o, {}, &cancel, [&](const gen::TrainStepResult& r) {
+  // The only progress before the first step is the dit stage's latent cache.
+  const ProgressFn progress = [](const Progress& p) {
+    if (p.stage != "latents") return;
+    std::fprintf(stderr, "encoding latents: %lld/%lld scenes  %s\n", static_cast<long long>(p.done),
+                 static_cast<long long>(p.total), format_seconds(p.elapsed_s).c_str());
+  };
+  const auto report = gen::train_run(a.o, progress, &cancel, [&](const gen::TrainStepResult& r) {
     loss_sum += r.loss, sec_sum += r.seconds, ++n;
     if (r.step % a.log_every != 0 && r.step != a.o.steps) return;
     const double eta = sec_sum / double(n) * double(a.o.steps - r.step);
@@ -89,9 +95,14 @@ void add_stage(CLI::App& train, gen::TrainStage stage, const char* help) {
   cmd->add_option("--batch", args->o.batch, "Clips per step")->capture_default_str();
   cmd->add_option("--lr", args->o.lr, "AdamW learning rate")->capture_default_str();
   cmd->add_option("--scenes", args->o.scenes,
-                  "Cycle through this many scenes (0: a fresh scene every time)")
+                  "Cycle through this many scenes (0: a fresh scene every time); dit: their "
+                  "latents are encoded once, into RUN/latents")
       ->capture_default_str();
   cmd->add_option("--warmup", args->o.warmup, "Linear warm-up steps")->capture_default_str();
+  cmd->add_option("--decay-from", args->o.decay_from,
+                  "From this step, a cosine decay of the learning rate to a tenth at --steps "
+                  "(0: constant)")
+      ->capture_default_str();
   cmd->add_option("--seed", args->o.seed, "Initialisation, data order and noise")
       ->capture_default_str();
   cmd->add_option("--checkpoint-every", args->o.checkpoint_every, "Steps between checkpoints")
@@ -120,6 +131,8 @@ void add_stage(CLI::App& train, gen::TrainStage stage, const char* help) {
         ->capture_default_str();
     cmd->add_option("--latent-noise", args->o.latent_noise, "Noise added to z before decoding")
         ->capture_default_str();
+    cmd->add_flag("--freeze-encoder", args->o.freeze_encoder,
+                  "Train the decoder only, so latents a DiT was trained on stay valid");
   }
   cmd->callback([args] { run_training(*args); });
 }

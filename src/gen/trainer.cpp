@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "core/error.h"
@@ -69,6 +70,12 @@ at::Tensor clips_tensor(const std::vector<std::vector<scenes::RgbImage>>& clips)
   return bytes.permute({0, 4, 1, 2, 3}).to(at::kFloat).div(127.5).sub(1.0).contiguous();
 }
 
+// The parameters that make the latent (the encoder and the conv after it): the ones
+// --freeze-encoder keeps fixed.
+bool vae_encoder_side(const std::string& name) {
+  return name.rfind("encoder.", 0) == 0 || name.rfind("conv1.", 0) == 0;
+}
+
 // Scales all gradients down together when their joint L2 norm exceeds max_norm.
 void clip_grad_norm(const std::vector<at::Tensor>& params, double max_norm) {
   double total = 0;
@@ -101,6 +108,7 @@ void train_options_validate(const TrainOptions& o) {
   if (!(o.weight_decay >= 0 && o.weight_decay < 1))
     bad("weight_decay must be in [0, 1), got " + std::to_string(o.weight_decay));
   if (o.warmup < 0) bad("warmup must be >= 0, got " + std::to_string(o.warmup));
+  if (o.decay_from < 0) bad("decay_from must be >= 0, got " + std::to_string(o.decay_from));
   if (!(o.clip_grad > 0)) bad("clip_grad must be > 0, got " + std::to_string(o.clip_grad));
   if (o.scenes < 0) bad("scenes must be >= 0, got " + std::to_string(o.scenes));
   if (o.checkpoint_every < 1)
@@ -136,6 +144,10 @@ struct Trainer::State {
   std::vector<at::Tensor> params;
   std::unique_ptr<torch::optim::AdamW> optimizer;
   int64_t done = 0;
+  // dit stage with scenes > 0: the frozen VAE's latents of scenes 0 .. scenes - 1, float32
+  // [N, z, T, h, w], encoded once. Rendering and encoding 17 frames per clip costs several
+  // times the DiT step itself, so a run over a fixed scene set pays it only once.
+  at::Tensor latents;
 
   fs::path checkpoint() const { return o.run_dir / "checkpoint"; }
   fs::path log_path() const { return o.run_dir / "log.csv"; }
@@ -149,11 +161,13 @@ struct Trainer::State {
                 {"lr", o.lr},
                 {"weight_decay", o.weight_decay},
                 {"warmup", o.warmup},
+                {"decay_from", o.decay_from},
                 {"caption_dropout", o.caption_dropout},
                 {"first_frame", o.first_frame},
                 {"latent_penalty", o.latent_penalty},
                 {"latent_noise", o.latent_noise},
                 {"vae_frames", o.vae_frames},
+                {"freeze_encoder", o.freeze_encoder},
                 {"vae_dtype", std::string(c10::toString(o.vae_dtype))},
                 {"model", tiny_model_config_json(cfg)}};
   }
@@ -170,7 +184,13 @@ struct Trainer::State {
     if (o.stage == TrainStage::vae) {
       vae = std::make_unique<WanVae>(cfg.vae, WeightSet::from_tensors(vae_p),
                                      WanVaeOptions{at::kFloat, at::kCPU});
-      collect("vae/", vae_p);
+      ParamMap trained;
+      for (const auto& [n, t] : vae_p) {
+        const bool frozen = o.freeze_encoder && vae_encoder_side(n);
+        t.requires_grad_(!frozen);
+        if (!frozen) trained.emplace(n, t);
+      }
+      collect("vae/", trained);
     } else {
       dit = std::make_unique<WanDit>(cfg.dit, WeightSet::from_tensors(dit_p),
                                      WanDitOptions{at::kFloat, at::kCPU});
@@ -187,31 +207,100 @@ struct Trainer::State {
   // (modulo o.scenes when set).
   struct Batch {
     at::Tensor frames;
+    std::vector<int64_t> scene_indices;
     std::vector<std::string> captions;
   };
+  // With a latent cache, `frames` stays undefined and `scene_indices` pick the cached latents.
+  // The caption is chosen from the position in the data stream, not the scene, so a cycled
+  // scene is seen with each of its captions in turn.
   Batch batch(int64_t step) const {
     std::vector<std::vector<scenes::RgbImage>> clips;
     Batch b;
     for (int64_t i = 0; i < o.batch; ++i) {
-      int64_t index = (step - 1) * o.batch + i;
-      if (o.scenes > 0) index %= o.scenes;
+      const int64_t position = (step - 1) * o.batch + i;
+      const int64_t index = o.scenes > 0 ? position % o.scenes : position;
       const scenes::Scene scene = scenes::scene_sample(o.seed, index, scenes::SceneSplit::train);
-      std::vector<scenes::RgbImage> frames;
-      const int n = o.stage == TrainStage::vae ? int(o.vae_frames) : cfg.clip.frames;
-      for (int f = 0; f < n; ++f) frames.push_back(scenes::scene_render_frame(scene, cfg.clip, f));
-      clips.push_back(std::move(frames));
+      b.scene_indices.push_back(index);
+      if (!latents.defined()) clips.push_back(render(scene));
       const auto captions = scenes::scene_captions(scene);
-      b.captions.push_back(captions[mix(o.seed, uint64_t(index)) % captions.size()]);
+      b.captions.push_back(captions[mix(o.seed, uint64_t(position)) % captions.size()]);
     }
-    b.frames = clips_tensor(clips);
+    if (!clips.empty()) b.frames = clips_tensor(clips);
     return b;
+  }
+
+  std::vector<scenes::RgbImage> render(const scenes::Scene& scene) const {
+    std::vector<scenes::RgbImage> frames;
+    const int n = o.stage == TrainStage::vae ? int(o.vae_frames) : cfg.clip.frames;
+    for (int f = 0; f < n; ++f) frames.push_back(scenes::scene_render_frame(scene, cfg.clip, f));
+    return frames;
+  }
+
+  // Fills `latents`: blocks of 256 scenes under run_dir/latents, each written once (through a
+  // temporary name), so an interrupted run keeps what it encoded. A block made by another VAE
+  // file or seed is encoded again.
+  void load_latents(const ProgressFn& progress, const CancelToken* cancel) {
+    constexpr int64_t kBlock = 256, kChunk = 16;
+    const fs::path dir = o.run_dir / "latents";
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    const std::map<std::string, std::string> stamp = {
+        {"kino", "latent cache"},
+        {"seed", std::to_string(o.seed)},
+        {"vae_bytes", std::to_string(fs::file_size(vae_file))},
+        {"vae_dtype", std::string(c10::toString(o.vae_dtype))}};
+    std::vector<at::Tensor> blocks;
+    const auto start = std::chrono::steady_clock::now();
+    for (int64_t first = 0; first < o.scenes; first += kBlock) {
+      if (cancel) cancel->check("training");
+      const int64_t n = std::min(kBlock, o.scenes - first);
+      const fs::path file =
+          dir / ("scenes-" + std::to_string(first) + "-" + std::to_string(n) + ".safetensors");
+      at::Tensor block;
+      if (fs::exists(file)) {
+        auto st = SafetensorsFile::open(file);
+        const TensorInfo* info = st->find("latents");
+        bool same = info != nullptr;
+        for (const auto& [k, v] : stamp) same = same && st->metadata().count(k) && st->metadata().at(k) == v;
+        if (same) block = safetensors_tensor(st, *info).to(at::kFloat).clone();
+      }
+      if (!block.defined()) {
+        at::NoGradGuard no_grad;
+        std::vector<at::Tensor> chunks;
+        for (int64_t i = 0; i < n; i += kChunk) {
+          std::vector<std::vector<scenes::RgbImage>> clips;
+          for (int64_t j = i; j < std::min(n, i + kChunk); ++j)
+            clips.push_back(
+                render(scenes::scene_sample(o.seed, first + j, scenes::SceneSplit::train)));
+          chunks.push_back(vae->encode(clips_tensor(clips)).to(at::kFloat));
+        }
+        block = at::cat(chunks);
+        safetensors_write(file, {{"latents", block}}, stamp);
+      }
+      blocks.push_back(block);
+      if (progress) {
+        Progress p;
+        p.done = first + n;
+        p.total = o.scenes;
+        p.stage = "latents";
+        p.elapsed_s =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        progress(p);
+      }
+    }
+    latents = at::cat(blocks);
   }
 
   at::Tensor loss(int64_t step) const {
     const Batch b = batch(step);
     at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(mix(o.seed ^ 0x7472, step));
     if (o.stage == TrainStage::vae) {
-      const at::Tensor z = vae->encode(b.frames);
+      at::Tensor z;
+      {
+        std::optional<at::NoGradGuard> frozen;
+        if (o.freeze_encoder) frozen.emplace();
+        z = vae->encode(b.frames);
+      }
       const at::Tensor zn = z + o.latent_noise * at::randn(z.sizes(), gen);
       const at::Tensor rec = vae->decode(zn);
       return at::l1_loss(rec, b.frames) + at::mse_loss(rec, b.frames) +
@@ -219,9 +308,11 @@ struct Trainer::State {
     }
     const int64_t B = o.batch;
     at::Tensor x0;
-    {
+    if (latents.defined()) {
+      x0 = latents.index_select(0, at::tensor(b.scene_indices, at::kLong));
+    } else {
       at::NoGradGuard no_grad;
-      x0 = vae->encode(b.frames);
+      x0 = vae->encode(b.frames).to(at::kFloat);
     }
     const at::Tensor drop = at::rand({B}, gen) < o.caption_dropout;
     const int64_t len = cfg.dit.text_len;
@@ -254,8 +345,14 @@ struct Trainer::State {
     return ((v - (eps - x0)).pow(2) * w).sum() / w.sum();
   }
 
+  // Linear warm-up, then constant; from decay_from on, a cosine down to lr / 10 at `steps`.
   double lr_at(int64_t step) const {
-    return o.warmup > 0 ? o.lr * std::min(1.0, double(step) / double(o.warmup)) : o.lr;
+    double lr = o.warmup > 0 ? o.lr * std::min(1.0, double(step) / double(o.warmup)) : o.lr;
+    if (o.decay_from > 0 && step > o.decay_from && o.steps > o.decay_from) {
+      const double x = std::min(1.0, double(step - o.decay_from) / double(o.steps - o.decay_from));
+      lr *= 0.1 + 0.9 * 0.5 * (1 + std::cos(M_PI * x));
+    }
+    return lr;
   }
 
   void save_optimizer(const fs::path& file) const {
@@ -315,7 +412,9 @@ struct Trainer::State {
   }
 };
 
-Trainer::Trainer(const TrainOptions& options) : s_(std::make_unique<State>()) {
+Trainer::Trainer(const TrainOptions& options, const ProgressFn& progress,
+                 const CancelToken* cancel)
+    : s_(std::make_unique<State>()) {
   train_options_validate(options);
   State& s = *s_;
   s.o = options;
@@ -347,6 +446,7 @@ Trainer::Trainer(const TrainOptions& options) : s_(std::make_unique<State>()) {
                        std::to_string(s.vae->spatial_stride()) + "; the model needs z_dim " +
                        std::to_string(s.cfg.vae.z_dim) + " and stride 8");
     s.cfg.vae = s.vae->config();
+    if (options.scenes > 0) s.load_latents(progress, cancel);
   }
 
   const fs::path ck = s.checkpoint();
@@ -504,7 +604,7 @@ void Trainer::save_checkpoint() {
 
 TrainReport train_run(const TrainOptions& options, const ProgressFn& progress,
                       const CancelToken* cancel, const TrainStepFn& on_step) {
-  Trainer trainer(options);
+  Trainer trainer(options, progress, cancel);
   TrainReport r;
   r.first_step = trainer.steps_done() + 1;
   std::vector<double> losses;

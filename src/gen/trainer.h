@@ -37,11 +37,14 @@ struct TrainOptions {
   int64_t steps = 1000;  // the run stops when this many steps are done (resumed ones count)
   int64_t batch = 8;
   // Scenes the data cycles through (0: a fresh scene every time). Small values overfit a
-  // fixed set, which tests and quick experiments use.
+  // fixed set, which tests and quick experiments use. In the dit stage the VAE latents of
+  // these scenes are encoded once, before the first step (kept in run_dir/latents).
   int64_t scenes = 0;
   double lr = 3e-4;
   double weight_decay = 0.01;
   int64_t warmup = 100;  // linear learning-rate warm-up steps
+  // From this step on the learning rate falls along a cosine to lr / 10 at `steps` (0: never).
+  int64_t decay_from = 0;
   double clip_grad = 1.0;
   int64_t checkpoint_every = 200;
   // dit stage
@@ -55,6 +58,9 @@ struct TrainOptions {
                                  // its first chunk and a later one; 17 would cost 3.4 x more)
   double latent_penalty = 1e-3;  // weight of mean(z^2)
   double latent_noise = 0.05;    // std of the noise added to z before decoding
+  // Train the decoder only: the latents (and so a DiT trained on them) stay valid while the
+  // reconstruction improves.
+  bool freeze_encoder = false;
 };
 
 // Checks ranges (steps >= 0, batch 1..256, lr > 0, probabilities in [0, 1], ...):
@@ -73,7 +79,10 @@ class Trainer {
   // Starts from fresh parameters, or resumes from run_dir/checkpoint when it exists (its
   // trainer.json must agree with these options on stage, model and seed: else
   // Error(bad_request) naming the field).
-  explicit Trainer(const TrainOptions& options);
+  // dit stage with scenes > 0: encodes the latent cache first (progress stage "latents";
+  // cancel is checked between blocks: Error(cancelled), the blocks done are kept).
+  explicit Trainer(const TrainOptions& options, const ProgressFn& progress = {},
+                   const CancelToken* cancel = nullptr);
   ~Trainer();
 
   int64_t steps_done() const;

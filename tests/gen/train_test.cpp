@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "gen/model_folder.h"
+#include "gen/tensor_io.h"
 #include "gen/train_tokenizer.h"
 #include "gen/trainer.h"
 #include "gen/umt5_encoder.h"
@@ -128,6 +129,32 @@ TEST_F(TrainTest, VaeStepsReduceTheLossOfAFixedBatch) {
   EXPECT_EQ(t.steps_done(), 12);
 }
 
+TEST_F(TrainTest, FrozenEncoderKeepsTheLatentsWhileTheDecoderLearns) {
+  testing::TestDir run("train_freeze");
+  TrainOptions o = options(TrainStage::vae, run.path());
+  o.scenes = 2;
+  o.freeze_encoder = true;
+  Trainer t(o);
+  t.write_model(run.path() / "before", at::kFloat);
+  const double before = t.loss_at(1);
+  for (int i = 0; i < 12; ++i) t.step();
+  EXPECT_LT(t.loss_at(1), 0.95 * before);
+  t.write_model(run.path() / "after", at::kFloat);
+  const auto a = safetensors_read_all(model_folder_scan(run.path() / "before").vae_files.front());
+  const auto b = safetensors_read_all(model_folder_scan(run.path() / "after").vae_files.front());
+  int encoder = 0, decoder_changed = 0;
+  for (const auto& [name, tensor] : a) {
+    if (name.rfind("encoder.", 0) == 0 || name.rfind("conv1.", 0) == 0) {
+      ++encoder;
+      EXPECT_TRUE(at::equal(tensor, b.at(name))) << name;
+    } else {
+      decoder_changed += !at::equal(tensor, b.at(name));
+    }
+  }
+  EXPECT_GT(encoder, 10);
+  EXPECT_GT(decoder_changed, 10);
+}
+
 TEST_F(TrainTest, DitStepsReduceTheLossOfAFixedBatch) {
   testing::TestDir run("train_dit");
   Trainer t(options(TrainStage::dit, run.path()));
@@ -136,6 +163,30 @@ TEST_F(TrainTest, DitStepsReduceTheLossOfAFixedBatch) {
   for (int i = 0; i < 15; ++i) t.step();
   const double after = t.loss_at(1);
   EXPECT_LT(after, 0.8 * before) << before << " -> " << after;
+}
+
+TEST_F(TrainTest, DitLatentCacheGivesTheLossOfEncodingEveryStep) {
+  // Step 1's clips are scenes 0 and 1 whether the run cycles through 3 cached scenes or draws
+  // fresh ones, so the two losses differ only by the encoding's rounding.
+  testing::TestDir fresh_run("train_fresh"), cached_run("train_cached");
+  TrainOptions fresh = options(TrainStage::dit, fresh_run.path());
+  fresh.vae_dtype = at::kFloat;
+  TrainOptions cached = fresh;
+  cached.run_dir = cached_run.path();
+  cached.scenes = 3;
+  std::vector<Progress> seen;
+  const double expected = Trainer(fresh).loss_at(1);
+  const double got = Trainer(cached, [&](const Progress& p) { seen.push_back(p); }).loss_at(1);
+  EXPECT_NEAR(got, expected, 1e-4 * std::fabs(expected));
+  ASSERT_FALSE(seen.empty());
+  EXPECT_EQ(seen.back().stage, "latents");
+  EXPECT_EQ(seen.back().done, 3);
+  // The cache is kept: a second run reads it instead of encoding again.
+  const fs::path block = cached_run.path() / "latents" / "scenes-0-3.safetensors";
+  ASSERT_TRUE(fs::exists(block));
+  const auto written = fs::last_write_time(block);
+  EXPECT_NEAR(Trainer(cached).loss_at(1), got, 1e-6 * std::fabs(got));
+  EXPECT_EQ(fs::last_write_time(block), written);
 }
 
 TEST_F(TrainTest, ResumeGivesTheSameNextStepAsAnUninterruptedRun) {
