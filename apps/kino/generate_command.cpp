@@ -7,6 +7,7 @@
 #include <string>
 
 #include "commands.h"
+#include "agent/reply.h"
 #include "core/error.h"
 #include "gen/gen.h"
 #include "gen/model_catalog.h"
@@ -35,7 +36,7 @@ void on_interrupt(int) {
 
 std::filesystem::path model_path(const GenerateOptions& o) {
   if (!o.model.empty()) return o.model;
-  if (auto p = gen::default_model_path()) return *p;
+  if (auto p = gen::model_to_use()) return *p;
   fail(ErrorCode::unavailable,
        "no model installed: download one with `kino models pull wan2.1-t2v-1.3b` (text-to-video) "
        "or `kino models pull wan2.2-ti2v-5b` (text- and image-to-video), or pass --model DIR "
@@ -99,6 +100,11 @@ void run(GenerateOptions& o) {
   if (!o.quiet) std::fprintf(stderr, "loading %s\n", model.string().c_str());
   const auto generator = gen::VideoGenerator::load(model, options);
   const gen::VideoPlan plan = generator->plan(r);
+  if (const auto unknown = gen::model_unknown_words(generator->defaults(), r.prompt);
+      !unknown.empty())
+    std::fprintf(stderr, "%s\n",
+                 agent::unknown_words_note(agent::Language::en, generator->model_name(), unknown)
+                     .c_str());
   if (!o.quiet)
     std::fprintf(stderr, "%s: %lldx%lld, %lld frames at %lld fps, %lld steps, cfg %g, shift %g\n",
                  generator->model_name().c_str(), (long long)plan.width, (long long)plan.height,
@@ -155,21 +161,24 @@ void add_generate_command(CLI::App& app) {
                   "Continue this clip from its last frame (TI2V models) and write the clip "
                   "followed by the new frames");
   cmd->add_option("--model", o->model,
-                  "Model folder or weight file (default: the first installed catalog model)");
-  cmd->add_option("--seconds", r.seconds, "Length of the new video")->capture_default_str();
+                  "Model folder or weight file (default: the first installed catalog model, else "
+                  "the built-in kino-tiny)");
+  cmd->add_option("--seconds", r.seconds,
+                  "Length of the new video (default: the model's: 5 s for Wan models, 2 s for "
+                  "kino-tiny)");
   r.aspect.clear();
   cmd->add_option("--aspect", r.aspect,
                   "16:9, 9:16, 1:1 (or any W:H from 1:4 to 4:1); default: the image's own with "
-                  "--image, else 16:9");
+                  "--image, else the model's (16:9 for Wan, 1:1 for kino-tiny)");
   cmd->add_option("--size", o->size,
                   "Model resolution WIDTHxHEIGHT (rounded to the model's multiple); overrides "
                   "--aspect");
-  cmd->add_option("--steps", r.steps, "Denoising steps (default: the model's, 50)");
-  cmd->add_option("--cfg", r.cfg, "Classifier-free guidance scale, 1 = off (default 5)");
-  cmd->add_option("--shift", r.shift, "Sigma schedule shift (default 5)");
+  cmd->add_option("--steps", r.steps, "Denoising steps (default: the model's: 50 for Wan, 20 for kino-tiny)");
+  cmd->add_option("--cfg", r.cfg, "Classifier-free guidance scale, 1 = off (default: the model's: 5 for Wan, 4 for kino-tiny)");
+  cmd->add_option("--shift", r.shift, "Sigma schedule shift (default: the model's: 5 for Wan, 3 for kino-tiny)");
   cmd->add_option("--seed", r.seed, "Random seed; -1 picks one (printed)")->capture_default_str();
   cmd->add_option("--sampler", r.sampler, "unipc or euler")->capture_default_str();
-  cmd->add_option("--negative", r.negative, "Negative prompt (default: the model's official one)");
+  cmd->add_option("--negative", r.negative, "Negative prompt (default: the model's; Wan: the official one)");
   cmd->add_option("--camera", r.camera,
                   "Camera move, appended to the prompt: " + gen::camera_preset_names());
   cmd->add_flag("--native", r.native,

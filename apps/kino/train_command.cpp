@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "core/error.h"
 #include "gen/pipeline_options.h"
+#include "gen/train_export.h"
 #include "gen/train_tokenizer.h"
 #include "gen/trainer.h"
 #include "progress_bar.h"
@@ -184,6 +185,20 @@ void add_train_command(CLI::App& app) {
   add_stage(*train, gen::TrainStage::vae, "Train the VAE on scene clips");
   add_stage(*train, gen::TrainStage::dit,
             "Train the DiT and the text encoder on latents of the trained VAE");
+
+  auto ex = std::make_shared<gen::TrainExportOptions>();
+  CLI::App* e = train->add_subcommand(
+      "export", "Write the shippable model folder (fp16, with the caption vocabulary) of a dit run");
+  e->add_option("--dit", ex->dit, "The dit run's checkpoint folder")->required();
+  e->add_option("--vae", ex->vae,
+                "A VAE to ship instead of the dit run's (a `train vae --freeze-encoder` "
+                "checkpoint of the same encoder)");
+  e->add_option("--out", ex->out, "Model folder to write (replaced)")->required();
+  e->callback([ex] {
+    const gen::TrainExportReport r = gen::train_export(*ex);
+    std::printf("wrote %s: %s, %lld words in the vocabulary\n", ex->out.c_str(),
+                format_bytes(r.bytes).c_str(), static_cast<long long>(r.words));
+  });
 }
 
 }  // namespace kino::cli

@@ -17,6 +17,9 @@ class VideoClipGenerator final : public service::ClipGenerator {
 
   std::string model_name() const override { return generator_->model_name(); }
   bool supports_image() const override { return generator_->supports_image(); }
+  std::vector<std::string> unknown_words(const std::string& prompt) const override {
+    return gen::model_unknown_words(generator_->defaults(), prompt);
+  }
 
   service::ClipResult generate(const service::ClipRequest& request,
                                const std::filesystem::path& out, const ProgressFn& progress,
@@ -57,7 +60,7 @@ std::unique_ptr<service::ClipGenerator> load_clip_generator(const std::string& m
   if (!model.empty())
     folder = std::filesystem::path(model);
   else
-    folder = gen::default_model_path();
+    folder = gen::model_to_use();
   if (!folder) return nullptr;
   gen::PipelineOptions options;
   const auto d = gen::run_dtype_parse(dtype);

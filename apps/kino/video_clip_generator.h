@@ -15,7 +15,8 @@ std::unique_ptr<service::ClipGenerator> video_clip_generator(
     std::unique_ptr<gen::VideoGenerator> generator, int64_t steps = 0);
 
 // Loads the model a server or worker runs generation jobs with: `model` when given, else
-// the first installed catalog model (gen::default_model_path), else none (nullptr).
+// the first installed catalog model, else the built-in kino-tiny (gen::model_to_use), else
+// none (nullptr).
 // `dtype` is bf16, f32 or f16; `device` cpu or cuda[:N]; `steps` the denoising steps of every
 // job (0: the model's default; fewer trade quality for speed on CPU servers). Bad values:
 // Error(bad_request).

@@ -104,6 +104,11 @@ constexpr Template kEnglish[] = {
     {ReplyKey::no_model, "no_model",
      "Generation needs a model and none is installed on this server. I can still edit the "
      "timeline with uploaded media, show it, show your credits and export it."},
+    {ReplyKey::unknown_words, "unknown_words",
+     "Note: {model}, the built-in model, knows only simple shapes (ball, box, triangle, star, "
+     "ring), colours and motions on plain or gradient backgrounds, and never saw {words}. For "
+     "other scenes install a Wan model: `kino models pull wan2.1-t2v-1.3b` (or wan2.2-ti2v-5b "
+     "for image-to-video), then restart kino serve or pass --model."},
     {ReplyKey::export_started, "export_started", "Exporting your MP4..."},
     {ReplyKey::export_ready, "export_ready", "Your video is ready: {url} ({size} bytes, MP4)."},
     {ReplyKey::export_failed, "export_failed", "The export failed: {error}."},
@@ -207,6 +212,10 @@ constexpr Template kChinese[] = {
      "生成视频需要模型，但本服务器还没有安装任何模型。我仍然可以用上传的素材编辑时间线、显示时间线"
      "、"
      "查询积分和导出视频。"},
+    {ReplyKey::unknown_words, "unknown_words",
+     "提示：内置模型{model}只认识简单的形状（球、方块、三角形、星星、圆环）、颜色和运动，背景为纯色"
+     "或渐变，没有学过{words}。要生成其他场景，请安装 Wan 模型：`kino models pull "
+     "wan2.1-t2v-1.3b`（图生视频用 wan2.2-ti2v-5b），然后重启 kino serve 或使用 --model。"},
     {ReplyKey::export_started, "export_started", "正在导出 MP4……"},
     {ReplyKey::export_ready, "export_ready", "视频已导出：{url}（{size} 字节，MP4）。"},
     {ReplyKey::export_failed, "export_failed", "导出失败：{error}。"},
@@ -393,6 +402,20 @@ std::string reply_seconds(int64_t ms) {
 
 std::string reply_percent(double gain) {
   return std::to_string(std::llround(gain * 100));
+}
+
+std::string unknown_words_note(Language language, const std::string& model,
+                               const std::vector<std::string>& words) {
+  const bool zh = language == Language::zh;
+  std::string list;
+  const size_t shown = std::min<size_t>(words.size(), 8);
+  for (size_t i = 0; i < shown; ++i)
+    list += (i ? (zh ? "、" : ", ") : "") + std::string(zh ? "“" : "\"") + words[i] +
+            (zh ? "”" : "\"");
+  if (words.size() > shown)
+    list += zh ? "等" + std::to_string(words.size()) + "个词"
+               : " and " + std::to_string(words.size() - shown) + " more";
+  return reply_text(language, ReplyKey::unknown_words, {{"model", model}, {"words", list}});
 }
 
 }  // namespace kino::agent

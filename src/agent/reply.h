@@ -59,6 +59,7 @@ enum class ReplyKey {
   generate_done,     // {name}
   generate_failed,   // {error}
   no_model,
+  unknown_words,  // {model} {words}
   export_started,
   export_ready,   // {url} {size}
   export_failed,  // {error}
@@ -99,6 +100,11 @@ using ReplyArgs = std::vector<std::pair<std::string_view, std::string>>;
 // without an argument is left out).
 std::string_view reply_template(Language language, ReplyKey key);
 std::string reply_text(Language language, ReplyKey key, const ReplyArgs& args = {});
+
+// The unknown_words note for a closed-vocabulary model: the first 8 words quoted, then how many
+// more.
+std::string unknown_words_note(Language language, const std::string& model,
+                               const std::vector<std::string>& words);
 // Every key, for tests that check both tables are complete.
 std::vector<ReplyKey> reply_keys();
 

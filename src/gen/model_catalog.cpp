@@ -199,6 +199,33 @@ std::optional<fs::path> default_model_path() {
   return std::nullopt;
 }
 
+std::optional<fs::path> builtin_model_path() {
+  auto usable = [](const fs::path& dir) {
+    std::error_code ec;
+    return fs::is_regular_file(dir / "config.json", ec);
+  };
+  if (const char* env = std::getenv("KINO_BUILTIN_MODEL"); env && *env) {
+    if (std::string_view(env) == "none" || !usable(env)) return std::nullopt;
+    return fs::path(env);
+  }
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) return std::nullopt;
+  const fs::path bin = exe.parent_path();
+  if (const fs::path installed = bin.parent_path() / "share" / "kino" / "models" / "kino-tiny";
+      usable(installed))
+    return installed;
+  fs::path dir = bin;
+  for (int up = 0; up < 5 && dir.has_relative_path(); ++up, dir = dir.parent_path())
+    if (usable(dir / "models" / "kino-tiny")) return dir / "models" / "kino-tiny";
+  return std::nullopt;
+}
+
+std::optional<fs::path> model_to_use() {
+  if (auto p = default_model_path()) return p;
+  return builtin_model_path();
+}
+
 std::string_view model_state_name(ModelState state) {
   switch (state) {
     case ModelState::installed: return "installed";

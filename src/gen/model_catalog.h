@@ -42,6 +42,14 @@ std::filesystem::path models_dir();
 // A model to use when none is named: an installed catalog model (first in catalog order) under
 // models_dir(), else nullopt.
 std::optional<std::filesystem::path> default_model_path();
+// kino-tiny, the model that ships with kino (models/kino-tiny in the source tree), used when no
+// model is named or installed: $KINO_BUILTIN_MODEL when set ("none": no built-in model), else
+// share/kino/models/kino-tiny beside the executable's bin/ folder, else models/kino-tiny in a
+// folder above the executable (a build inside the source tree). nullopt when none holds a
+// config.json.
+std::optional<std::filesystem::path> builtin_model_path();
+// The model a command uses when none is named: default_model_path(), else builtin_model_path().
+std::optional<std::filesystem::path> model_to_use();
 
 // The manifest kino writes into a model folder: every downloaded file's size and sha256.
 inline constexpr const char* kModelManifestName = "kino-manifest.json";

@@ -146,8 +146,7 @@ std::pair<int64_t, int64_t> video_output_size(double aspect) {
 struct VideoGenerator::Impl {
   std::filesystem::path model;
   std::unique_ptr<WanPipeline> pipeline;
-  int64_t fps = 16;
-  int64_t native_w = 832, native_h = 480;
+  ModelDefaults d;
   int64_t multiple = 16;
 };
 
@@ -163,10 +162,16 @@ std::unique_ptr<VideoGenerator> VideoGenerator::load(const std::filesystem::path
   const WanDitConfig& cfg = m.pipeline->dit_config();
   // The family's conventions (spec §0, §4.5), told apart by the VAE.
   if (m.pipeline->vae().config().version == WanVaeVersion::wan22) {
-    m.fps = 24;
-    m.native_w = 1280;
-    m.native_h = 704;
+    m.d.fps = 24;
+    m.d.width = 1280;
+    m.d.height = 704;
   }
+  m.d.frames = video_frame_count(5.0, m.d.fps);
+  m.d.negative = wan_default_negative_prompt();
+  // A folder's own "kino" block (kino-tiny's) overrides them.
+  const std::filesystem::path config = model / "config.json";
+  if (std::filesystem::is_directory(model) && std::filesystem::is_regular_file(config))
+    model_defaults_apply(config, m.d);
   m.multiple = m.pipeline->vae().spatial_stride() * std::max(cfg.patch_size[1], cfg.patch_size[2]);
   return g;
 }
@@ -181,7 +186,10 @@ bool VideoGenerator::supports_image() const {
   return impl_->pipeline->supports_image();
 }
 int64_t VideoGenerator::fps() const {
-  return impl_->fps;
+  return impl_->d.fps;
+}
+const ModelDefaults& VideoGenerator::defaults() const {
+  return impl_->d;
 }
 
 VideoPlan VideoGenerator::plan(const VideoRequest& r) const {
@@ -192,9 +200,9 @@ VideoPlan VideoGenerator::plan(const VideoRequest& r) const {
   if (r.prompt.size() > kMaxPromptBytes || r.negative.size() > kMaxPromptBytes)
     fail_bad_request("prompt and negative must be at most " + std::to_string(kMaxPromptBytes) +
                      " bytes, got " + std::to_string(std::max(r.prompt.size(), r.negative.size())));
-  if (!(r.seconds > 0) || r.seconds > kVideoMaxSeconds)
-    fail_bad_request("seconds must be in (0, " + fmt(kVideoMaxSeconds) + "], got " +
-                     fmt(r.seconds));
+  if (!(r.seconds >= 0) || r.seconds > kVideoMaxSeconds)
+    fail_bad_request("seconds must be in (0, " + fmt(kVideoMaxSeconds) + "] (0: the model's " +
+                     fmt(m.d.seconds()) + " s), got " + fmt(r.seconds));
   if (r.image && r.extend) fail_bad_request("image and extend cannot both be set");
   if ((r.image || r.extend) && !supports_image())
     fail_bad_request(std::string(r.image ? "image" : "extend") +
@@ -226,8 +234,8 @@ VideoPlan VideoGenerator::plan(const VideoRequest& r) const {
     if (info.kind != media::MediaKind::video || !info.has_video)
       fail_bad_request("extend must be a video clip, got " + info.format + " (" +
                        r.extend->string() + ")");
-    if (!(info.fps == Rational{m.fps, 1}))
-      fail_bad_request("extend needs a clip at the model's " + std::to_string(m.fps) +
+    if (!(info.fps == Rational{m.d.fps, 1}))
+      fail_bad_request("extend needs a clip at the model's " + std::to_string(m.d.fps) +
                        " fps, got " + info.fps.str() + " (" + r.extend->string() + ")");
     p.out_width = info.width;
     p.out_height = info.height;
@@ -246,8 +254,8 @@ VideoPlan VideoGenerator::plan(const VideoRequest& r) const {
                          ")");
       aspect = std::clamp(double(info.width) / double(info.height), 0.25, 4.0);
     }
-    if (aspect == 0) aspect = video_aspect_parse(r.aspect.empty() ? "16:9" : r.aspect);
-    std::tie(p.width, p.height) = video_model_size(aspect, m.native_w, m.native_h, m.multiple);
+    if (aspect == 0) aspect = video_aspect_parse(r.aspect.empty() ? m.d.aspect : r.aspect);
+    std::tie(p.width, p.height) = video_model_size(aspect, m.d.width, m.d.height, m.multiple);
   }
   if ((r.out_width == 0) != (r.out_height == 0) || r.out_width < 0 || r.out_height < 0 ||
       r.out_width % 2 || r.out_height % 2 || r.out_width > 7680 || r.out_height > 7680 ||
@@ -265,11 +273,12 @@ VideoPlan VideoGenerator::plan(const VideoRequest& r) const {
       std::tie(p.out_width, p.out_height) = video_output_size(aspect);
     }
   }
-  p.fps = m.fps;
-  p.frames = video_frame_count(r.seconds, m.fps);
-  p.steps = r.steps > 0 ? r.steps : 50;
-  p.cfg = r.cfg >= 0 ? r.cfg : 5.0;
-  p.shift = r.shift >= 0 ? r.shift : 5.0;
+  p.fps = m.d.fps;
+  p.frames = r.seconds > 0 ? video_frame_count(r.seconds, m.d.fps) : m.d.frames;
+  p.steps = r.steps > 0 ? r.steps : m.d.steps;
+  p.cfg = r.cfg >= 0 ? r.cfg : m.d.cfg;
+  p.shift = r.shift >= 0 ? r.shift : m.d.shift;
+  p.negative = r.negative.empty() ? m.d.negative : r.negative;
   return p;
 }
 
@@ -286,7 +295,7 @@ VideoResult VideoGenerator::generate(const VideoRequest& r, const std::filesyste
 
   GenerateParams g;
   g.prompt = p.prompt;
-  g.negative = r.negative.empty() ? wan_default_negative_prompt() : r.negative;
+  g.negative = p.negative;
   g.frames = p.frames;
   g.width = p.width;
   g.height = p.height;

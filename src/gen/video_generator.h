@@ -13,6 +13,7 @@
 #include <string>
 
 #include "core/progress.h"
+#include "gen/model_defaults.h"
 #include "gen/pipeline_options.h"
 
 namespace kino::gen {
@@ -24,14 +25,15 @@ inline constexpr double kVideoMaxCfg = 30.0;
 
 struct VideoRequest {
   std::string prompt;
-  std::string negative;                        // empty: the official default negative prompt
+  std::string negative;                        // empty: the model's (Wan: the official one)
   std::optional<std::filesystem::path> image;  // image-to-video (TI2V models) when set
   // Extension: continue this clip from its last frame (image-to-video) and write the clip
   // followed by the new frames, the duplicated seam frame skipped. Excludes `image`.
   std::optional<std::filesystem::path> extend;
-  double seconds = 5;  // of new video; frames = 4n + 1 at the model fps
-  // "W:H"; "": the image's own aspect for image-to-video, else 16:9. Or an explicit size:
-  std::string aspect = "16:9";
+  double seconds = 0;  // of new video; frames = 4n + 1 at the model fps; 0: the model's length
+  // "W:H"; "": the image's own aspect for image-to-video, else the model's (16:9 for Wan,
+  // kino-tiny's 1:1). Or an explicit size:
+  std::string aspect;
   int64_t width = 0, height = 0;  // 0: from aspect and the model's default area
   int64_t steps = 0;              // <= 0: the model's default
   double cfg = -1, shift = -1;    // < 0: the model's default
@@ -73,6 +75,7 @@ struct VideoPlan {
   int64_t fps = 0;
   int64_t steps = 0;
   double cfg = 0, shift = 0;
+  std::string negative;
   int64_t out_width = 0, out_height = 0;  // of the file (extension: the clip's size)
   std::string prompt;                     // with the camera phrase
 };
@@ -88,7 +91,9 @@ class VideoGenerator {
 
   std::string model_name() const;  // the folder's name
   bool supports_image() const;     // TI2V models
-  int64_t fps() const;             // 16 (Wan2.1 family) or 24 (Wan2.2)
+  int64_t fps() const;             // 16 (Wan2.1 family), 24 (Wan2.2), or the folder's own
+  // What requests default to: the family's conventions or the folder's "kino" block.
+  const ModelDefaults& defaults() const;
 
   // Validates the request (Error(bad_request) naming the field, the rule and the value).
   VideoPlan plan(const VideoRequest& request) const;

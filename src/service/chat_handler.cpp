@@ -403,6 +403,7 @@ class AgentChatHandler final : public ChatHandler {
                                   {{"seconds", secs}, {"aspect", aspect}, {"name", g.image.name}})
               : agent::reply_text(lang, agent::ReplyKey::generate_started,
                                   {{"seconds", secs}, {"aspect", aspect}, {"prompt", g.prompt}}));
+      if (view.contains("note")) add(view.value("note", ""));
       turn.follow_generation(view.value("id", ""), [lang](const Json& v) {
         if (v.value("status", "") == "completed")
           return agent::reply_text(lang, agent::ReplyKey::generate_done,

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "core/progress.h"
 
@@ -35,6 +36,12 @@ class ClipGenerator {
   virtual std::string model_name() const = 0;
   // False for text-to-video models: requests with an image are refused before charging.
   virtual bool supports_image() const { return true; }
+  // The words of `prompt` a closed-vocabulary model (kino-tiny) never saw; empty for models
+  // that take any prompt. The request still runs: the caller tells the user.
+  virtual std::vector<std::string> unknown_words(const std::string& prompt) const {
+    (void)prompt;
+    return {};
+  }
   // Writes an H.264 MP4 at `out` (the service moves it into the library). Progress
   // stages "text", "denoise" (done/total steps), "decode", "encode". A request the model
   // cannot serve: Error(bad_request); `cancel` set: Error(cancelled).

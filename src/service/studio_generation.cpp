@@ -161,7 +161,15 @@ Json Studio::generation_submit(const Caller& caller, const Json& body) {
              "--data DIR --token TOKEN --amount N`");
   }
   if (created) wake_workers();
-  return generation_view(stored, caller.base_url);
+  Json view = generation_view(stored, caller.base_url);
+  if (generator_) {
+    if (auto words = generator_->unknown_words(prompt); !words.empty()) {
+      const auto lang = agent::language_parse(s.language).value_or(agent::Language::en);
+      view["note"] = agent::unknown_words_note(lang, generator_->model_name(), words);
+      view["unknownWords"] = std::move(words);
+    }
+  }
+  return view;
 }
 
 Json Studio::generation_status(const Caller& caller, const std::string& generation_id) {

@@ -82,7 +82,7 @@ TEST_F(GenerateCommandTest, ErrorsAreOneLineInWords) {
       {"'a fox' " + model() + " --camera 'barrel roll'" + o, "", "camera must be one of"},
       {"'a fox' " + model() + " --size 48by32" + o, "", "--size must be WIDTHxHEIGHT"},
       {"'a fox' --model " + (dir_ / "nothing").string() + o, "", "error 404 (not_found)"},
-      {"'a fox'" + o, "KINO_MODELS_DIR=" + (dir_ / "empty").string(),
+      {"'a fox'" + o, "KINO_BUILTIN_MODEL=none KINO_MODELS_DIR=" + (dir_ / "empty").string(),
        "kino models pull wan2.1-t2v-1.3b"},
   };
   for (const Case& c : cases) {

@@ -154,6 +154,23 @@ TEST(ModelCatalog, StatusAndDefaultModel) {
   EXPECT_FALSE(default_model_path().has_value());
 }
 
+TEST(ModelCatalog, BuiltinModelIsFoundByEnvironmentOrNotAtAll) {
+  kino::testing::TestDir dir("builtin");
+  const fs::path tiny = dir.path() / "kino-tiny";
+  fs::create_directories(tiny);
+  {
+    ScopedEnv env("KINO_BUILTIN_MODEL", tiny.c_str());
+    EXPECT_FALSE(builtin_model_path().has_value());  // no config.json
+    write_all(tiny / "config.json", "{}");
+    EXPECT_EQ(builtin_model_path(), tiny);
+    // An installed catalog model comes first; without one the built-in model is used.
+    ScopedEnv models("KINO_MODELS_DIR", (dir.path() / "none").c_str());
+    EXPECT_EQ(model_to_use(), tiny);
+  }
+  ScopedEnv none("KINO_BUILTIN_MODEL", "none");
+  EXPECT_FALSE(builtin_model_path().has_value());
+}
+
 TEST(ModelCatalog, StateNames) {
   EXPECT_EQ(model_state_name(ModelState::installed), "installed");
   EXPECT_EQ(model_state_name(ModelState::partial), "partial");

@@ -159,7 +159,7 @@ TEST(VideoGeneratorTest, BadRequestsNameTheFieldAndValue) {
   };
   const std::vector<Case> cases = {
       {[](VideoRequest& r) { r.prompt = "  "; }, "prompt must not be empty"},
-      {[](VideoRequest& r) { r.seconds = 0; }, "seconds must be in (0, 30], got 0"},
+      {[](VideoRequest& r) { r.seconds = -1; }, "seconds must be in (0, 30] (0: the model's 5 s), got -1"},
       {[](VideoRequest& r) { r.seconds = 31; }, "got 31"},
       {[](VideoRequest& r) { r.width = 0; }, "width and height must both be set"},
       {[](VideoRequest& r) { r.width = 9000; }, "got 9000x32"},

@@ -1,0 +1,120 @@
+#include "gen/train_export.h"
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "core/error.h"
+#include "core/json.h"
+#include "gen/model_defaults.h"
+#include "gen/model_folder.h"
+#include "gen/tensor_io.h"
+#include "gen/train_model.h"
+#include "scenes/scenes.h"
+
+namespace kino::gen {
+namespace fs = std::filesystem;
+namespace {
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail_bad_request("train export: cannot read " + path.string());
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+fs::path only_vae_file(const fs::path& p) {
+  if (fs::is_regular_file(p)) return p;
+  const ModelFolder f = model_folder_scan(p);
+  if (f.vae_files.size() != 1)
+    fail_bad_request("train export: " + p.string() + " must hold exactly one VAE file");
+  return f.vae_files.front();
+}
+
+bool encoder_side(const std::string& name) {
+  return name.rfind("encoder.", 0) == 0 || name.rfind("conv1.", 0) == 0;
+}
+
+// The words of every caption the data set can produce: the train split's over many scenes
+// (templates, synonyms, colours, shapes, motions, backgrounds) and the held-out split's.
+std::vector<std::string> caption_words(uint64_t seed) {
+  std::set<std::string> words;
+  auto add = [&](scenes::SceneSplit split, int64_t count) {
+    for (int64_t i = 0; i < count; ++i)
+      for (const auto& c : scenes::scene_captions(scenes::scene_sample(seed, i, split)))
+        for (auto& w : prompt_words(c)) words.insert(std::move(w));
+  };
+  add(scenes::SceneSplit::train, 20000);
+  add(scenes::SceneSplit::held_out, 2000);
+  return {words.begin(), words.end()};
+}
+
+void convert(const fs::path& from, const fs::path& to, at::ScalarType dtype) {
+  std::vector<std::pair<std::string, at::Tensor>> list;
+  for (const auto& [name, t] : safetensors_read_all(from))
+    list.emplace_back(name, t.is_floating_point() ? t.to(dtype) : t);
+  safetensors_write(to, list, {{"format", "pt"}, {"kino", "kino-tiny"}});
+}
+
+}  // namespace
+
+TrainExportReport train_export(const TrainExportOptions& o) {
+  if (o.out.empty()) fail_bad_request("train export: --out must be given");
+  const fs::path config_file = o.dit / "config.json", trainer_file = o.dit / "trainer.json";
+  if (!fs::is_regular_file(trainer_file) || !fs::is_regular_file(config_file))
+    fail_bad_request("train export: " + o.dit.string() +
+                     " is not a checkpoint of `kino train dit` (no trainer.json or config.json)");
+  const Json trainer = json_parse(read_text(trainer_file), trainer_file.string());
+  if (trainer.value("stage", "") != "dit")
+    fail_bad_request("train export: " + o.dit.string() + " is a checkpoint of the " +
+                     trainer.value("stage", std::string("?")) + " stage, not of dit");
+  Json config = json_parse(read_text(config_file), config_file.string());
+  if (!config.contains("kino") || !config["kino"].is_object())
+    fail_bad_request("train export: " + config_file.string() + " has no \"kino\" block");
+
+  const fs::path trained_vae = only_vae_file(o.dit);
+  const fs::path vae = o.vae.empty() ? trained_vae : only_vae_file(o.vae);
+  if (vae != trained_vae) {
+    const auto a = safetensors_read_all(trained_vae), b = safetensors_read_all(vae);
+    for (const auto& [name, t] : a) {
+      if (!encoder_side(name)) continue;
+      auto it = b.find(name);
+      if (it == b.end() || !it->second.sizes().equals(t.sizes()) ||
+          !at::equal(it->second.to(at::kFloat), t.to(at::kFloat)))
+        fail_bad_request("train export: the encoder of " + vae.string() +
+                         " is not the one the DiT was trained with (" + name +
+                         " differs): train it with --freeze-encoder from that VAE");
+    }
+  }
+
+  TrainExportReport report;
+  const std::vector<std::string> words = caption_words(trainer.value("seed", uint64_t(1)));
+  report.words = int64_t(words.size());
+  config["kino"]["words"] = words;
+
+  const fs::path part = o.out.string() + ".part";
+  std::error_code ec;
+  fs::remove_all(part, ec);
+  fs::create_directories(part, ec);
+  if (ec) fail(ErrorCode::internal, "cannot create " + part.string() + ": " + ec.message());
+  {
+    std::ofstream out(part / "config.json", std::ios::binary);
+    out << config.dump(2) << "\n";
+    out.close();
+    if (!out) fail(ErrorCode::internal, "cannot write " + (part / "config.json").string());
+  }
+  convert(o.dit / kTinyDitFile, part / kTinyDitFile, o.dtype);
+  convert(o.dit / kTinyUmt5File, part / kTinyUmt5File, o.dtype);
+  convert(vae, part / kTinyVaeFile, o.dtype);
+  fs::copy_file(o.dit / "spiece.model", part / "spiece.model", ec);
+  if (ec) fail(ErrorCode::internal, "cannot copy the tokenizer: " + ec.message());
+
+  fs::remove_all(o.out, ec);
+  fs::rename(part, o.out, ec);
+  if (ec) fail(ErrorCode::internal, "cannot rename " + part.string() + ": " + ec.message());
+  for (const auto& e : fs::directory_iterator(o.out)) report.bytes += int64_t(e.file_size());
+  return report;
+}
+
+}  // namespace kino::gen
