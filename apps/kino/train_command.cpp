@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "core/error.h"
 #include "gen/pipeline_options.h"
+#include "gen/tiny_eval.h"
 #include "gen/train_export.h"
 #include "gen/train_tokenizer.h"
 #include "gen/trainer.h"
@@ -185,6 +186,45 @@ void add_train_command(CLI::App& app) {
   add_stage(*train, gen::TrainStage::vae, "Train the VAE on scene clips");
   add_stage(*train, gen::TrainStage::dit,
             "Train the DiT and the text encoder on latents of the trained VAE");
+
+  struct EvalArgs {
+    std::string model;
+    gen::TinyEvalOptions o;
+    bool image = false;
+    int threads = 0;
+  };
+  auto ev = std::make_shared<EvalArgs>();
+  ev->o.work_dir = "kino-eval";
+  CLI::App* v = train->add_subcommand(
+      "eval", "Measure prompt adherence on held-out prompts (or image-to-video with --image)");
+  v->add_option("--model", ev->model, "Model folder (a dit checkpoint or an exported model)")
+      ->required();
+  v->add_option("--cases", ev->o.cases, "Held-out prompts to generate")->capture_default_str();
+  v->add_option("--seed", ev->o.seed, "Held-out scene seed (clip i uses seed + i)")
+      ->capture_default_str();
+  v->add_option("--steps", ev->o.steps, "Denoising steps (0: the model's)")->capture_default_str();
+  v->add_option("--out", ev->o.work_dir, "Folder for the clips")->capture_default_str();
+  v->add_flag("--image", ev->image, "Image-to-video from each scene's first frame");
+  v->add_option("--threads", ev->threads, "CPU threads (0: one per core)");
+  v->callback([ev] {
+    gen::set_compute_threads(ev->threads);
+    gen::PipelineOptions po;
+    const auto g = gen::VideoGenerator::load(ev->model, po);
+    const auto report = ev->image ? gen::tiny_eval_image(*g, ev->o) : gen::tiny_eval_adherence(*g, ev->o);
+    for (size_t i = 0; i < report.cases.size(); ++i) {
+      const auto& c = report.cases[i];
+      std::printf("%-4s %-60s hue %5.1f (%s) move %+.2f %+.2f%s\n", c.ok() ? "ok" : "FAIL",
+                  c.prompt.c_str(), c.hue,
+                  c.found ? std::string(scenes::colour_name(scenes::colour_nearest_hue(c.hue))).c_str()
+                          : "none",
+                  c.dx, c.dy,
+                  ev->image ? (" first frame " + std::to_string(c.first_frame_psnr) + " dB").c_str()
+                            : "");
+    }
+    std::printf("%s: %lld/%zu cases pass (%.0f %%), %.2f s per clip\n",
+                ev->image ? "image-to-video" : "adherence", static_cast<long long>(report.passed()),
+                report.cases.size(), 100.0 * report.score(), report.seconds_per_clip);
+  });
 
   auto ex = std::make_shared<gen::TrainExportOptions>();
   CLI::App* e = train->add_subcommand(

@@ -94,31 +94,15 @@ void write_test_clip(const std::filesystem::path& path, const TestClipParams& pa
   enc.finish();
 }
 
-void write_test_image(const std::filesystem::path& path, int width, int height) {
+void write_image(const std::filesystem::path& path, const Frame& rgba) {
   av::init_logging();
-  if (width <= 0 || height <= 0 || width > 16384 || height > 16384)
-    fail_bad_request("test image size must be in 1..16384, got " + std::to_string(width) + "x" +
-                     std::to_string(height));
+  if (rgba.format() != PixelFormat::rgba)
+    fail_bad_request("write_image takes an rgba frame");
+  const int width = rgba.width(), height = rgba.height();
   const std::string ext = lower_extension(path);
   const bool png = ext == ".png";
   if (!png && ext != ".jpg" && ext != ".jpeg")
-    fail_bad_request("test image extension must be .png, .jpg or .jpeg, got '" + ext + "'");
-
-  // Gradient (red across, green down) with a white disc and a blue square.
-  Frame rgba(PixelFormat::rgba, width, height);
-  const int cx = width / 2, cy = height / 2, r = std::min(width, height) / 4;
-  for (int y = 0; y < height; ++y) {
-    uint8_t* p = rgba.row(0, y);
-    for (int x = 0; x < width; ++x, p += 4) {
-      p[0] = uint8_t(x * 255 / std::max(1, width - 1));
-      p[1] = uint8_t(y * 255 / std::max(1, height - 1));
-      p[2] = 96;
-      p[3] = 255;
-      if ((x - cx) * (x - cx) + (y - cy) * (y - cy) <= r * r) p[0] = p[1] = p[2] = 255;
-      if (x >= width / 8 && x < width / 8 + r && y >= height / 8 && y < height / 8 + r)
-        p[0] = 0, p[1] = 0, p[2] = 255;
-    }
-  }
+    fail_bad_request("image extension must be .png, .jpg or .jpeg, got '" + ext + "'");
 
   const AVCodec* codec = avcodec_find_encoder(png ? AV_CODEC_ID_PNG : AV_CODEC_ID_MJPEG);
   if (!codec) fail(ErrorCode::internal, "no png/mjpeg encoder in this FFmpeg build");
@@ -145,7 +129,7 @@ void write_test_image(const std::filesystem::path& path, int width, int height) 
   // Convert straight from rgba with swscale (full range for JPEG, as JFIF wants).
   av::SwsPtr sws(sws_getContext(width, height, AV_PIX_FMT_RGBA, width, height, ctx->pix_fmt,
                                 SWS_BICUBIC, nullptr, nullptr, nullptr));
-  if (!sws) fail(ErrorCode::internal, "sws_getContext failed for the test image");
+  if (!sws) fail(ErrorCode::internal, "sws_getContext failed for the image");
   const uint8_t* src[4] = {rgba.data(0), nullptr, nullptr, nullptr};
   const int src_stride[4] = {rgba.stride(0), 0, 0, 0};
   sws_scale(sws.get(), src, src_stride, 0, height, frame->data, frame->linesize);
@@ -164,6 +148,28 @@ void write_test_image(const std::filesystem::path& path, int width, int height) 
     std::filesystem::remove(path, ec);
     fail(ErrorCode::internal, path.string() + ": cannot write the image file");
   }
+}
+
+void write_test_image(const std::filesystem::path& path, int width, int height) {
+  if (width <= 0 || height <= 0 || width > 16384 || height > 16384)
+    fail_bad_request("test image size must be in 1..16384, got " + std::to_string(width) + "x" +
+                     std::to_string(height));
+  // Gradient (red across, green down) with a white disc and a blue square.
+  Frame rgba(PixelFormat::rgba, width, height);
+  const int cx = width / 2, cy = height / 2, r = std::min(width, height) / 4;
+  for (int y = 0; y < height; ++y) {
+    uint8_t* p = rgba.row(0, y);
+    for (int x = 0; x < width; ++x, p += 4) {
+      p[0] = uint8_t(x * 255 / std::max(1, width - 1));
+      p[1] = uint8_t(y * 255 / std::max(1, height - 1));
+      p[2] = 96;
+      p[3] = 255;
+      if ((x - cx) * (x - cx) + (y - cy) * (y - cy) <= r * r) p[0] = p[1] = p[2] = 255;
+      if (x >= width / 8 && x < width / 8 + r && y >= height / 8 && y < height / 8 + r)
+        p[0] = 0, p[1] = 0, p[2] = 255;
+    }
+  }
+  write_image(path, rgba);
 }
 
 void write_test_tone(const std::filesystem::path& path, int64_t duration_ms, double hz,

@@ -61,6 +61,7 @@ class WorkerTest : public ::testing::Test {
       ::dup2(fd, 2);
       ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive a crashed test
       if (::getppid() != parent) ::_exit(1);
+      ::setenv("KINO_BUILTIN_MODEL", "none", 1);  // the tests' jobs go to their own generators
       ::execl(bin.c_str(), bin.c_str(), "worker", "--db", db.c_str(), "--data", data.c_str(),
               "--render-workers", "1", "--sweep-seconds", "1", static_cast<char*>(nullptr));
       ::_exit(127);

@@ -79,8 +79,11 @@ async function startServer() {
   const args = ['serve', '--host', '127.0.0.1', '--port', '0', '--data', data];
   // KINO_WEB_DIR: test a page folder instead of the copy built into the binary.
   if (process.env.KINO_WEB_DIR) args.push('--web', process.env.KINO_WEB_DIR);
+  // No model: the built-in kino-tiny is switched off so the page's generation views are fed
+  // their events directly (see below).
   const proc = spawn(KINO, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, KINO_BUILTIN_MODEL: 'none' },
   });
   let log = '';
   const url = await new Promise((resolve, reject) => {
