@@ -11,6 +11,8 @@
 #include "core/error.h"
 #include "gen/gen.h"
 #include "gen/model_catalog.h"
+#include "media/frame.h"
+#include "media/image_writer.h"
 #include "progress_bar.h"
 
 namespace kino::cli {
@@ -19,7 +21,7 @@ namespace {
 
 struct GenerateOptions {
   gen::VideoRequest request;
-  std::string image, extend, model, size, dtype = "bf16", device = "cpu", out;
+  std::string image, extend, model, size, dtype = "bf16", device = "cpu", out, preview;
   int threads = 0;
   bool quiet = false;
 };
@@ -76,6 +78,23 @@ class StageBars {
   std::unique_ptr<ProgressBar> bar_;
 };
 
+// The preview picture, scaled up (nearest) to at least 256 pixels on its long side, replaced
+// atomically so an image viewer watching the file never reads half of it.
+void write_preview(const std::filesystem::path& file, const gen::GenerationPreview& pv) {
+  const int k = std::max(1, 256 / std::max(1, std::max(pv.width, pv.height)));
+  media::Frame f(media::PixelFormat::rgba, pv.width * k, pv.height * k);
+  for (int y = 0; y < f.height(); ++y) {
+    uint8_t* p = f.row(0, y);
+    for (int x = 0; x < f.width(); ++x, p += 4) {
+      const uint8_t* s = pv.rgb.data() + (size_t(y / k) * size_t(pv.width) + size_t(x / k)) * 3;
+      p[0] = s[0], p[1] = s[1], p[2] = s[2], p[3] = 255;
+    }
+  }
+  const std::filesystem::path part = file.parent_path() / (".part-" + file.filename().string());
+  media::write_image(part, f);
+  std::filesystem::rename(part, file);
+}
+
 void run(GenerateOptions& o) {
   gen::VideoRequest& r = o.request;
   if (!o.image.empty()) r.image = o.image;
@@ -117,8 +136,10 @@ void run(GenerateOptions& o) {
   StageBars bars(o.quiet);
   gen::VideoResult res;
   try {
+    gen::PreviewFn preview;
+    if (!o.preview.empty()) preview = [&](const gen::GenerationPreview& pv) { write_preview(o.preview, pv); };
     res = generator->generate(
-        r, o.out, [&](const Progress& p) { bars.update(p); }, &cancel);
+        r, o.out, [&](const Progress& p) { bars.update(p); }, &cancel, preview);
   } catch (...) {
     bars.finish();
     g_cancel = nullptr;
@@ -186,6 +207,9 @@ void add_generate_command(CLI::App& app) {
   cmd->add_option("--dtype", o->dtype, "Matmul dtype: bf16, f32 or f16")->capture_default_str();
   cmd->add_option("--device", o->device, "cpu or cuda[:N]")->capture_default_str();
   cmd->add_option("--threads", o->threads, "CPU threads (0: one per core)")->capture_default_str();
+  cmd->add_option("--preview", o->preview,
+                  "Write a picture of the clip after every denoising step to this .png or .jpg "
+                  "(the middle frame, from the latent, at 1/8 or 1/16 of the clip's size)");
   cmd->add_flag("-q,--quiet", o->quiet, "No progress bars");
   cmd->callback([o] { run(*o); });
 }

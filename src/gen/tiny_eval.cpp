@@ -5,7 +5,7 @@
 
 #include "core/error.h"
 #include "media/frame.h"
-#include "media/testsrc.h"
+#include "media/image_writer.h"
 #include "media/video_decoder.h"
 
 namespace kino::gen {

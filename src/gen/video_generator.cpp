@@ -283,7 +283,8 @@ VideoPlan VideoGenerator::plan(const VideoRequest& r) const {
 }
 
 VideoResult VideoGenerator::generate(const VideoRequest& r, const std::filesystem::path& out,
-                                     const ProgressFn& progress, const CancelToken* cancel) const {
+                                     const ProgressFn& progress, const CancelToken* cancel,
+                                     const PreviewFn& preview) const {
   const auto start = std::chrono::steady_clock::now();
   const VideoPlan p = plan(r);
   VideoResult res;
@@ -312,6 +313,19 @@ VideoResult VideoGenerator::generate(const VideoRequest& r, const std::filesyste
     seam = read_last_picture(*r.extend);
     g.image = picture_tensor(fit_cover(seam, int(p.width), int(p.height)));
   }
+  if (preview)
+    g.on_step = [&](int64_t step, int64_t steps, const at::Tensor& x0) {
+      // The middle latent frame: the one that has moved furthest from an image's first frame.
+      const at::Tensor rgb =
+          impl_->pipeline->preview_rgb(x0, std::max<int64_t>(1, x0.size(1) / 2));
+      GenerationPreview pv;
+      pv.step = step;
+      pv.steps = steps;
+      pv.height = int(rgb.size(0));
+      pv.width = int(rgb.size(1));
+      pv.rgb.assign(rgb.data_ptr<uint8_t>(), rgb.data_ptr<uint8_t>() + rgb.numel());
+      preview(pv);
+    };
   const at::Tensor frames =
       torch_call([&] { return impl_->pipeline->generate(g, progress, cancel); });  // [F, H, W, 3]
 

@@ -8,9 +8,11 @@
 // No LibTorch in this header.
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/progress.h"
 #include "gen/model_defaults.h"
@@ -80,6 +82,15 @@ struct VideoPlan {
   std::string prompt;                     // with the camera phrase
 };
 
+// A picture of the clip while it is being denoised: the middle latent frame of the current
+// clean-latent estimate, at latent resolution (1/8 or 1/16 of the clip's), without the decoder.
+struct GenerationPreview {
+  int64_t step = 0, steps = 0;  // after step `step` of `steps`
+  int width = 0, height = 0;
+  std::vector<uint8_t> rgb;  // width * height * 3
+};
+using PreviewFn = std::function<void(const GenerationPreview&)>;
+
 // A loaded model: immutable after load, so generate() may run from several threads at once (each
 // call has its own RNG, latents, progress and cancel).
 class VideoGenerator {
@@ -101,8 +112,10 @@ class VideoGenerator {
   // Writes an H.264 MP4 at `out` (via out.part + rename). Progress stages "text", "denoise" (i/N;
   // elapsed_s gives seconds per step), "decode", "encode". Bad input: Error(bad_request);
   // cancel: Error(cancelled).
+  // `preview`, when set, sees a GenerationPreview after every denoising step.
   VideoResult generate(const VideoRequest& request, const std::filesystem::path& out,
-                       const ProgressFn& progress = {}, const CancelToken* cancel = nullptr) const;
+                       const ProgressFn& progress = {}, const CancelToken* cancel = nullptr,
+                       const PreviewFn& preview = {}) const;
 
  private:
   VideoGenerator();

@@ -27,7 +27,7 @@ std::array<int64_t, 4> wan_latent_shape(const WanDitConfig& cfg, int64_t frames,
 at::Tensor wan_denoise(const WanDit& dit, const WanDitText& positive, const WanDitText* negative,
                        const std::array<int64_t, 4>& shape, const DenoiseParams& params,
                        const at::Tensor& first_frame, const ProgressFn& progress,
-                       const CancelToken* cancel) {
+                       const CancelToken* cancel, const LatentStepFn& on_step) {
   const WanDitConfig& cfg = dit.config();
   const at::Device dev = dit.options().device;
   const auto& p = cfg.patch_size;
@@ -73,6 +73,12 @@ at::Tensor wan_denoise(const WanDit& dit, const WanDitText& positive, const WanD
       const at::Tensor v_neg = dit.forward(xb, t, *negative);
       v = v_neg + params.guidance * (v - v_neg);
     }
+    at::Tensor x0;
+    if (on_step) {
+      // Flow matching: x_t = (1 - sigma) x0 + sigma noise and v = noise - x0, sigma = t / 1000.
+      x0 = x - (timestep / 1000.0) * v.squeeze(0).to(at::kFloat);
+      if (frame0.defined()) x0.select(1, 0).copy_(frame0);
+    }
     x = sampler.step(v.squeeze(0), x);
     if (frame0.defined()) x.select(1, 0).copy_(frame0);
     if (progress) {
@@ -84,6 +90,7 @@ at::Tensor wan_denoise(const WanDit& dit, const WanDitText& positive, const WanD
       pr.stage = "denoise";
       progress(pr);
     }
+    if (on_step) on_step(sampler.step_index(), sampler.steps(), x0);
   }
   return x;
 }

@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 
 #include "core/progress.h"
 #include "gen/flow_sampler.h"
@@ -28,6 +29,10 @@ struct DenoiseParams {
 std::array<int64_t, 4> wan_latent_shape(const WanDitConfig& cfg, int64_t frames, int64_t height,
                                         int64_t width, int64_t spatial_stride);
 
+// Called after each step (1-based, of `steps`) with the current estimate of the clean latent,
+// x0 = x_t - sigma * v, [C, T, H, W] float32 (what a preview shows).
+using LatentStepFn = std::function<void(int64_t step, int64_t steps, const at::Tensor& x0)>;
+
 // Runs the loop and returns the final latent [C, T, H, W] float32. `negative` may be null (no
 // guidance). `first_frame`, when defined, is a clean latent frame [C, H, W] held fixed in frame
 // 0. Progress is reported after every step (stage "denoise"); cancellation is checked between
@@ -35,6 +40,6 @@ std::array<int64_t, 4> wan_latent_shape(const WanDitConfig& cfg, int64_t frames,
 at::Tensor wan_denoise(const WanDit& dit, const WanDitText& positive, const WanDitText* negative,
                        const std::array<int64_t, 4>& latent_shape, const DenoiseParams& params,
                        const at::Tensor& first_frame = {}, const ProgressFn& progress = {},
-                       const CancelToken* cancel = nullptr);
+                       const CancelToken* cancel = nullptr, const LatentStepFn& on_step = {});
 
 }  // namespace kino::gen

@@ -1,5 +1,7 @@
 #include "gen/wan_pipeline.h"
 
+#include <ATen/CPUGeneratorImpl.h>
+
 #include "core/error.h"
 #include "gen/model_folder.h"
 #include "gen/run_options.h"
@@ -121,7 +123,46 @@ at::Tensor WanPipeline::denoise(const GenerateParams& params, const ProgressFn& 
   WanDitText negative;
   if (guided) negative = dit->encode_text(negative_context);
   return wan_denoise(*dit, positive, guided ? &negative : nullptr, shape, params.denoise,
-                     first_frame, progress, cancel);
+                     first_frame, progress, cancel, params.on_step);
+}
+
+at::Tensor WanPipeline::preview_rgb(const at::Tensor& x0, int64_t frame) const {
+  at::NoGradGuard no_grad;
+  std::call_once(preview_fit_, [&] {
+    // 16 smooth random colour fields (a 3 x 3 grid of colours, bilinear in between) of 8 x 8
+    // latent pixels, held still for 5 frames; every pixel of latent frame 1 is one sample, its
+    // target the mean colour of the image block it covers. Smooth fields look like what a
+    // clip's latent holds (flat patches alone do not), and a later latent frame (4 frames
+    // through the causal encoder) is distributed differently from frame 0 (one frame), so the
+    // map is fitted on the kind of frame it shows.
+    const int64_t stride = vae_->spatial_stride(), side = 8 * stride;
+    at::Generator gen = at::detail::createCPUGenerator(7);
+    const at::Tensor grid = at::rand({16, 3, 3, 3}, gen) * 2 - 1;
+    const at::Tensor images =
+        at::upsample_bilinear2d(grid, {side, side}, /*align_corners=*/true);  // [16, 3, S, S]
+    const at::Tensor clips = images.unsqueeze(2).expand({16, 3, 5, side, side}).contiguous();
+    const at::Tensor z = vae_->encode(clips.to(device_))
+                             .select(2, 1)
+                             .to(at::kCPU, at::kDouble);  // [16, C, 8, 8]
+    const at::Tensor target = at::avg_pool2d(images, {stride, stride}).to(at::kDouble);
+    const int64_t C = z.size(1);
+    const at::Tensor zf = z.permute({0, 2, 3, 1}).reshape({-1, C});  // [1024, C]
+    const at::Tensor y = target.permute({0, 2, 3, 1}).reshape({-1, 3});
+    const at::Tensor zm = zf.mean(0, true), ym = y.mean(0, true);
+    const at::Tensor zc = zf - zm;
+    // Ridge with the strength of latent noise of std 0.1 on every channel: a channel the VAE
+    // barely uses gets a small weight, so the noise a half-denoised latent still holds in it
+    // does not flood the picture.
+    const double ridge = double(zf.size(0)) * 0.01;
+    const at::Tensor w = at::linalg_solve(zc.t().mm(zc) + ridge * at::eye(C, at::kDouble),
+                                          zc.t().mm(y - ym));  // [C, 3]
+    preview_map_ = at::cat({w, ym - zm.mm(w)}, 0).to(at::kFloat);  // [C + 1, 3]
+  });
+  const at::Tensor f = x0.select(1, frame).to(at::kCPU, at::kFloat);  // [C, h, w]
+  const int64_t C = f.size(0);
+  const at::Tensor flat = f.reshape({C, -1}).t();  // [h*w, C]
+  const at::Tensor out = flat.mm(preview_map_.narrow(0, 0, C)) + preview_map_[C];
+  return out.add(1.0).mul(127.5).round().clamp(0, 255).to(at::kByte).view({f.size(1), f.size(2), 3}).contiguous();
 }
 
 at::Tensor WanPipeline::decode(const at::Tensor& latent, const ProgressFn& progress,

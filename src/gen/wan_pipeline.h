@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "core/progress.h"
@@ -30,6 +31,8 @@ struct GenerateParams {
   // Image-to-video (TI2V models only): the first frame, [3, height, width] float in [-1, 1].
   // Undefined: text-to-video.
   at::Tensor image;
+  // Optional: sees the clean-latent estimate after every denoising step (see preview_rgb).
+  LatentStepFn on_step;
 };
 
 // A loaded model (DiT and VAE resident; text encoder loaded per run). generate() may run from
@@ -56,6 +59,12 @@ class WanPipeline {
   // The normalized latent of one image [3, H, W] in [-1, 1]: [C, H/s, W/s] float32.
   at::Tensor encode_image(const at::Tensor& image) const;
 
+  // A quick picture of latent frame `frame` (> 0: frame 0 is distributed otherwise) of x0
+  // [C, T, h, w]: [h, w, 3] uint8 RGB at the latent's resolution, without the VAE decoder. The colours come from a linear map of the
+  // latent channels fitted once per pipeline (least squares over colour patches encoded with
+  // this VAE), so it works for any VAE without published factors.
+  at::Tensor preview_rgb(const at::Tensor& x0, int64_t frame) const;
+
   const WanDitConfig& dit_config() const { return dit_config_; }
   const WanVae& vae() const { return *vae_; }
   // TI2V DiTs take a clean first frame (spec §1.10).
@@ -72,6 +81,8 @@ class WanPipeline {
   WanDitConfig dit_config_;
   std::shared_ptr<const WanDit> dit_;  // null when not resident
   std::unique_ptr<WanVae> vae_;
+  mutable std::once_flag preview_fit_;
+  mutable at::Tensor preview_map_;  // [C + 1, 3]: latent channels and 1 -> RGB in [-1, 1]
 };
 
 }  // namespace kino::gen

@@ -21,9 +21,6 @@ struct TestClipParams {
 // Colour bars with a moving box and a frame counter pattern; a sine tone.
 void write_test_clip(const std::filesystem::path& path, const TestClipParams& params = {});
 
-// An rgba frame as a png or jpg file (by the path's extension; alpha is dropped).
-void write_image(const std::filesystem::path& path, const Frame& rgba);
-
 // A still picture (gradient with shapes), as png or jpg by the path's extension.
 void write_test_image(const std::filesystem::path& path, int width, int height);
 

@@ -188,6 +188,25 @@ TEST(VideoGeneratorTest, BadRequestsNameTheFieldAndValue) {
   }
 }
 
+TEST(VideoGeneratorTest, PreviewsFollowEveryStepWithoutChangingTheClip) {
+  TestDir dir("video_generator_preview");
+  auto gen = load_tiny(dir);
+  std::vector<GenerationPreview> seen;
+  gen->generate(tiny_request(), dir / "a.mp4", {}, nullptr,
+                [&](const GenerationPreview& p) { seen.push_back(p); });
+  ASSERT_EQ(seen.size(), 2u);  // tiny_request() runs 2 steps
+  for (size_t i = 0; i < seen.size(); ++i) {
+    EXPECT_EQ(seen[i].step, int64_t(i) + 1);
+    EXPECT_EQ(seen[i].steps, 2);
+    EXPECT_EQ(seen[i].width, 48 / 8);  // the latent's size
+    EXPECT_EQ(seen[i].height, 32 / 8);
+    EXPECT_EQ(seen[i].rgb.size(), size_t(6 * 4 * 3));
+  }
+  // Watching changes nothing: the same seed without previews gives the same frames.
+  gen->generate(tiny_request(), dir / "b.mp4");
+  EXPECT_EQ(decode_all(dir / "a.mp4"), decode_all(dir / "b.mp4"));
+}
+
 TEST(VideoGeneratorTest, TextToVideoWritesAReproducibleMp4) {
   TestDir dir("video_generator_t2v");
   auto gen = load_tiny(dir);
