@@ -1,6 +1,7 @@
 #include "gen/run_options.h"
 
 #include <ATen/Parallel.h>
+#include <dlfcn.h>
 
 #include <algorithm>
 #include <thread>
@@ -35,6 +36,12 @@ at::Device run_device_parse(const std::string& name) {
 void set_compute_threads(int n) {
   if (n <= 0) n = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   at::set_num_threads(n);
+  // float32 matrix products go to the system BLAS (OpenBLAS where installed), whose own thread
+  // pool ignores LibTorch's setting: left at one thread per core beside LibTorch's it spins in
+  // sched_yield (a quarter of a training step's time, measured with one LibTorch thread).
+  using SetThreads = void (*)(int);
+  if (auto* f = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads")))
+    f(n);
 }
 
 }  // namespace kino::gen
