@@ -321,6 +321,15 @@ std::vector<int64_t> wan_vae_tile_starts(int64_t extent, int64_t tile, int64_t o
   return starts;
 }
 
+int64_t wan_vae_tile_length(int64_t extent, int64_t tile, int64_t overlap) {
+  if (tile <= 0 || overlap < 0 || overlap >= tile)
+    fail_bad_request("tile must be > 0 and 0 <= overlap < tile, got tile " + std::to_string(tile) +
+                     ", overlap " + std::to_string(overlap));
+  if (extent <= tile) return extent;
+  const int64_t n = (extent - overlap + (tile - overlap) - 1) / (tile - overlap);
+  return (extent + (n - 1) * overlap + n - 1) / n;
+}
+
 WanVae::WanVae(const WanVaeConfig& cfg, const WeightSet& weights, const WanVaeOptions& options)
     : cfg_(cfg), options_(options), mean_(wan_vae_latent_mean(cfg)), std_(wan_vae_latent_std(cfg)) {
   const int64_t s = cfg_.spatial_stride();
@@ -466,13 +475,14 @@ at::Tensor WanVae::encode_raw(const at::Tensor& frames, const ProgressFn& progre
     return encode_tile(frames, run);
   }
   const int64_t tile = options_.tile_size / s, overlap = options_.tile_overlap / s;
-  const auto ys = wan_vae_tile_starts(H / s, tile, overlap);
-  const auto xs = wan_vae_tile_starts(W / s, tile, overlap);
+  const int64_t th = wan_vae_tile_length(H / s, tile, overlap);
+  const int64_t tw = wan_vae_tile_length(W / s, tile, overlap);
+  const auto ys = wan_vae_tile_starts(H / s, std::max(th, overlap + 1), overlap);
+  const auto xs = wan_vae_tile_starts(W / s, std::max(tw, overlap + 1), overlap);
   run.total = chunks * int64_t(ys.size() * xs.size());
   at::Tensor sum, weight;
   for (int64_t y0 : ys)
     for (int64_t x0 : xs) {
-      const int64_t th = std::min(tile, H / s), tw = std::min(tile, W / s);
       at::Tensor mu = encode_tile(frames.narrow(3, y0 * s, th * s).narrow(4, x0 * s, tw * s), run);
       if (!sum.defined()) {
         sum = at::zeros({mu.size(0), mu.size(1), mu.size(2), H / s, W / s}, mu.options());
@@ -505,13 +515,13 @@ at::Tensor WanVae::decode_raw(const at::Tensor& z, const ProgressFn& progress,
     return decode_tile(x, run).clamp(-1, 1);
   }
   const int64_t tile = options_.tile_size / s, overlap = options_.tile_overlap / s;
-  const auto ys = wan_vae_tile_starts(h, tile, overlap);
-  const auto xs = wan_vae_tile_starts(w, tile, overlap);
+  const int64_t th = wan_vae_tile_length(h, tile, overlap), tw = wan_vae_tile_length(w, tile, overlap);
+  const auto ys = wan_vae_tile_starts(h, std::max(th, overlap + 1), overlap);
+  const auto xs = wan_vae_tile_starts(w, std::max(tw, overlap + 1), overlap);
   run.total = z.size(2) * int64_t(ys.size() * xs.size());
   at::Tensor sum, weight;
   for (int64_t y0 : ys)
     for (int64_t x0 : xs) {
-      const int64_t th = std::min(tile, h), tw = std::min(tile, w);
       at::Tensor v = decode_tile(x.narrow(3, y0, th).narrow(4, x0, tw), run);
       if (!sum.defined()) {
         sum = at::zeros({v.size(0), 3, v.size(2), h * s, w * s}, v.options());

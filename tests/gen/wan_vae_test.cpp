@@ -366,6 +366,25 @@ TEST(WanVaeTest, TileStartsCoverTheExtentWithTheOverlap) {
           EXPECT_GE(starts[k - 1] + tile - starts[k], overlap);  // shared samples
         }
       }
+  // Balanced lengths: as few windows as the tile allows, none a sliver.
+  EXPECT_EQ(wan_vae_tile_length(60, 64, 8), 60);
+  EXPECT_EQ(wan_vae_tile_length(104, 64, 8), 56);  // 832 px at stride 8: two tiles of 448 px
+  EXPECT_EQ(wan_vae_tile_length(65, 64, 8), 37);
+  for (int64_t extent = 1; extent < 40; ++extent)
+    for (int64_t tile = 2; tile < 12; ++tile)
+      for (int64_t overlap = 0; overlap < tile; ++overlap) {
+        const int64_t len = wan_vae_tile_length(extent, tile, overlap);
+        EXPECT_LE(len, tile);
+        if (extent <= tile) {
+          EXPECT_EQ(len, extent);
+          continue;
+        }
+        EXPECT_GT(len, overlap);
+        const auto starts = wan_vae_tile_starts(extent, len, overlap);
+        const auto fixed = wan_vae_tile_starts(extent, tile, overlap);
+        EXPECT_EQ(starts.size(), fixed.size()) << extent << " " << tile << " " << overlap;
+        for (size_t k = 1; k < starts.size(); ++k) EXPECT_GE(starts[k - 1] + len - starts[k], overlap);
+      }
   error_of([] { wan_vae_tile_starts(10, 4, 4); }, ErrorCode::bad_request);
   error_of([] { wan_vae_tile_starts(10, 0, 0); }, ErrorCode::bad_request);
 }
@@ -387,7 +406,8 @@ TEST(WanVaeTest, TilingOptionsAreChecked) {
   o.tile_overlap = 8;
   auto vae = wan_vae_load(dir / "vae", o);
   EXPECT_FALSE(vae->tiled(32, 32));     // one tile
-  EXPECT_FALSE(vae->tiled(720, 1280));  // automatic: not above 1280 x 720
+  EXPECT_FALSE(vae->tiled(512, 512));  // automatic: not above 512 x 512
+  EXPECT_TRUE(vae->tiled(480, 832));
   EXPECT_TRUE(vae->tiled(1080, 1920));
   o.tiling = WanVaeTiling::on;
   EXPECT_TRUE(wan_vae_load(dir / "vae", o)->tiled(32, 40));
