@@ -117,9 +117,8 @@ void train_options_validate(const TrainOptions& o) {
        {std::pair{"caption_dropout", o.caption_dropout}, std::pair{"first_frame", o.first_frame}})
     if (!(p >= 0 && p <= 1))
       bad(std::string(name) + " must be in [0, 1], got " + std::to_string(p));
-  if (o.vae_frames < 1 || (o.vae_frames - 1) % 4 || o.vae_frames > o.model.clip.frames)
-    bad("vae_frames must be 4n + 1 and at most the clip's " + std::to_string(o.model.clip.frames) +
-        " frames, got " + std::to_string(o.vae_frames));
+  if (o.vae_frames < 1 || (o.vae_frames - 1) % 4)
+    bad("vae_frames must be 4n + 1, got " + std::to_string(o.vae_frames));
   if (!(o.latent_penalty >= 0))
     bad("latent_penalty must be >= 0, got " + std::to_string(o.latent_penalty));
   if (!(o.latent_noise >= 0))
@@ -150,6 +149,7 @@ struct Trainer::State {
   at::Tensor latents;
 
   fs::path checkpoint() const { return o.run_dir / "checkpoint"; }
+  int vae_frames() const { return int(std::min<int64_t>(o.vae_frames, cfg.clip.frames)); }
   fs::path log_path() const { return o.run_dir / "log.csv"; }
 
   Json trainer_json() const {
@@ -231,7 +231,7 @@ struct Trainer::State {
 
   std::vector<scenes::RgbImage> render(const scenes::Scene& scene) const {
     std::vector<scenes::RgbImage> frames;
-    const int n = o.stage == TrainStage::vae ? int(o.vae_frames) : cfg.clip.frames;
+    const int n = o.stage == TrainStage::vae ? vae_frames() : cfg.clip.frames;
     for (int f = 0; f < n; ++f) frames.push_back(scenes::scene_render_frame(scene, cfg.clip, f));
     return frames;
   }
@@ -541,7 +541,7 @@ double Trainer::reconstruction_psnr(int64_t clips) const {
   for (int64_t i = 0; i < clips; ++i) {
     const auto scene = scenes::scene_sample(s.o.seed, i, scenes::SceneSplit::held_out);
     std::vector<scenes::RgbImage> frames;
-    for (int f = 0; f < int(s.o.vae_frames); ++f)
+    for (int f = 0; f < s.cfg.clip.frames; ++f)
       frames.push_back(scenes::scene_render_frame(scene, s.cfg.clip, f));
     list.push_back(std::move(frames));
   }
@@ -582,7 +582,8 @@ void Trainer::save_checkpoint() {
   out << "stage " << train_stage_name(s.o.stage) << ", " << s.done << " steps, batch " << s.o.batch
       << ", seed " << s.o.seed << ", " << parameters() << " trainable parameters\n";
   if (s.o.stage == TrainStage::vae)
-    out << "reconstruction PSNR of 4 held-out clips: " << reconstruction_psnr() << " dB\n";
+    out << "reconstruction PSNR of 4 held-out clips (" << s.cfg.clip.frames
+        << " frames): " << reconstruction_psnr() << " dB\n";
   if (!rows.empty()) {
     double total = 0;
     for (double v : secs) total += v;
