@@ -123,6 +123,10 @@ void add_stage(CLI::App& train, gen::TrainStage stage, const char* help) {
     cmd->add_option("--caption-dropout", args->o.caption_dropout,
                     "Probability of an empty caption (CFG)")
         ->capture_default_str();
+    cmd->add_option("--train-shift", args->o.train_shift,
+                    "Shift of the training sigmas (0: the model's sampling shift; higher trains "
+                    "more near pure noise, where only the caption tells the colours)")
+        ->capture_default_str();
     cmd->add_option("--first-frame", args->o.first_frame,
                     "Probability of a clean first latent frame (image-to-video)")
         ->capture_default_str();

@@ -108,6 +108,8 @@ void train_options_validate(const TrainOptions& o) {
   if (!(o.weight_decay >= 0 && o.weight_decay < 1))
     bad("weight_decay must be in [0, 1), got " + std::to_string(o.weight_decay));
   if (o.warmup < 0) bad("warmup must be >= 0, got " + std::to_string(o.warmup));
+  if (o.train_shift < 0 || o.train_shift > 100)
+    bad("train_shift must be 0..100, got " + std::to_string(o.train_shift));
   if (o.decay_from < 0) bad("decay_from must be >= 0, got " + std::to_string(o.decay_from));
   if (!(o.clip_grad > 0)) bad("clip_grad must be > 0, got " + std::to_string(o.clip_grad));
   if (o.scenes < 0) bad("scenes must be >= 0, got " + std::to_string(o.scenes));
@@ -162,6 +164,7 @@ struct Trainer::State {
                 {"weight_decay", o.weight_decay},
                 {"warmup", o.warmup},
                 {"decay_from", o.decay_from},
+                {"train_shift", o.train_shift},
                 {"caption_dropout", o.caption_dropout},
                 {"first_frame", o.first_frame},
                 {"latent_penalty", o.latent_penalty},
@@ -324,7 +327,7 @@ struct Trainer::State {
     }
     const WanDitText text = dit->encode_text(umt5->encode(ids, mask));
 
-    const double shift = cfg.sampling.shift;
+    const double shift = o.train_shift > 0 ? o.train_shift : cfg.sampling.shift;
     const at::Tensor u = at::rand({B}, gen);
     const at::Tensor sigma = shift * u / (1 + (shift - 1) * u);
     const at::Tensor eps = at::randn(x0.sizes(), gen);

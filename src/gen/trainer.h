@@ -50,6 +50,10 @@ struct TrainOptions {
   // dit stage
   double caption_dropout = 0.1;  // probability of an empty caption (for CFG)
   double first_frame = 0.5;      // probability of a clean first latent frame with timestep 0
+  // The shift of the training sigmas (0: the model's sampling shift). Flat backgrounds are
+  // visible through the noise up to sigma ~0.95 (their colour is a mean over hundreds of latent
+  // pixels), so the caption only matters above that: a higher shift trains there more often.
+  double train_shift = 0;
   // The frozen VAE's encode dtype: bf16 is several times faster on CPUs with bf16 matrix units
   // and what inference decodes with.
   at::ScalarType vae_dtype = at::kBFloat16;
