@@ -137,6 +137,10 @@ void add_stage(CLI::App& train, gen::TrainStage stage, const char* help) {
         ->capture_default_str();
     cmd->add_option("--latent-noise", args->o.latent_noise, "Noise added to z before decoding")
         ->capture_default_str();
+    cmd->add_option("--object-weight", args->o.object_weight,
+                    "Extra reconstruction weight on pixels that stand out from a 17 x 17 blur "
+                    "(small objects); 0: all pixels alike")
+        ->capture_default_str();
     cmd->add_flag("--freeze-encoder", args->o.freeze_encoder,
                   "Train the decoder only, so latents a DiT was trained on stay valid");
   }

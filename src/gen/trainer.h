@@ -68,6 +68,9 @@ struct TrainOptions {
   // Train the decoder only: the latents (and so a DiT trained on them) stay valid while the
   // reconstruction improves.
   bool freeze_encoder = false;
+  // Extra loss weight on pixels that stand out from their surroundings (the objects): 0 weighs
+  // every pixel alike.
+  double object_weight = 0;
 };
 
 // Checks ranges (steps >= 0, batch 1..256, lr > 0, probabilities in [0, 1], ...):

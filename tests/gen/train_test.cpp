@@ -130,6 +130,21 @@ TEST_F(TrainTest, VaeStepsReduceTheLossOfAFixedBatch) {
   EXPECT_EQ(t.steps_done(), 12);
 }
 
+TEST_F(TrainTest, ObjectWeightRaisesTheLossOfMissedObjectsOnly) {
+  // Before any training the decoder misses the objects as much as anything else; weighting
+  // the pixels that stand out must then weigh the loss more, and off it equals the plain loss.
+  testing::TestDir run("train_object_weight");
+  TrainOptions o = options(TrainStage::vae, run.path());
+  o.latent_penalty = 0;
+  const double plain = Trainer(o).loss_at(1);
+  o.object_weight = 4;
+  const double weighted = Trainer(o).loss_at(1);
+  EXPECT_TRUE(std::isfinite(weighted));
+  EXPECT_NE(weighted, plain);
+  o.object_weight = -1;
+  EXPECT_THROW(train_options_validate(o), Error);
+}
+
 TEST_F(TrainTest, FrozenEncoderKeepsTheLatentsWhileTheDecoderLearns) {
   testing::TestDir run("train_freeze");
   TrainOptions o = options(TrainStage::vae, run.path());
