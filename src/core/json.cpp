@@ -1,6 +1,8 @@
 #include "core/json.h"
 
 #include <cmath>
+#include <fstream>
+#include <sstream>
 
 #include "core/error.h"
 
@@ -44,6 +46,14 @@ Json json_parse(std::string_view text, std::string_view what) {
     fail_bad_request("malformed JSON in " + std::string(what) + " at byte " +
                      std::to_string(e.byte) + ": the text is not valid JSON");
   }
+}
+
+Json json_read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail_unsupported(path.string() + ": cannot read");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return json_parse(ss.str(), path.string());
 }
 
 std::string json_brief(const Json& value) {

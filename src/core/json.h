@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,6 +19,10 @@ inline constexpr int kJsonMaxDepth = 64;
 // Parses text; malformed or too deeply nested input throws Error(bad_request) naming
 // `what` (and the byte offset for syntax errors).
 Json json_parse(std::string_view text, std::string_view what);
+
+// A JSON file parsed as json_parse does (named by its path); a file that cannot be read:
+// Error(unsupported) "<path>: cannot read".
+Json json_read_file(const std::filesystem::path& path);
 
 // A short rendering of a value for error messages (strings quoted, long values cut).
 std::string json_brief(const Json& value);

@@ -1,10 +1,8 @@
 #include "gen/model_defaults.h"
 
 #include <algorithm>
-#include <fstream>
 #include <numeric>
 #include <set>
-#include <sstream>
 
 #include "core/error.h"
 #include "core/json.h"
@@ -60,11 +58,7 @@ double positive_number(const Json& block, const char* key, const std::filesystem
 }  // namespace
 
 void model_defaults_apply(const std::filesystem::path& config_json, ModelDefaults& d) {
-  std::ifstream in(config_json, std::ios::binary);
-  if (!in) fail_unsupported(config_json.string() + ": cannot read");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  const Json config = json_parse(ss.str(), config_json.string());
+  const Json config = json_read_file(config_json);
   if (!config.is_object() || !config.contains("kino")) return;
   const Json& k = config["kino"];
   if (!k.is_object()) bad(config_json, "must be an object, got " + json_brief(k));

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <map>
 #include <regex>
 #include <set>
@@ -46,12 +45,8 @@ FileKind classify(const SafetensorsFile& file) {
 }
 
 Json read_json_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail_unsupported(path.string() + ": cannot read");
-  std::stringstream ss;
-  ss << in.rdbuf();
   try {
-    return json_parse(ss.str(), path.string());
+    return json_read_file(path);
   } catch (const Error& e) {
     fail_unsupported(e.what());
   }

@@ -2,7 +2,6 @@
 
 #include <fstream>
 #include <set>
-#include <sstream>
 
 #include "core/error.h"
 #include "core/json.h"
@@ -16,24 +15,12 @@ namespace kino::gen {
 namespace fs = std::filesystem;
 namespace {
 
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail_bad_request("train export: cannot read " + path.string());
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 fs::path only_vae_file(const fs::path& p) {
   if (fs::is_regular_file(p)) return p;
   const ModelFolder f = model_folder_scan(p);
   if (f.vae_files.size() != 1)
     fail_bad_request("train export: " + p.string() + " must hold exactly one VAE file");
   return f.vae_files.front();
-}
-
-bool encoder_side(const std::string& name) {
-  return name.rfind("encoder.", 0) == 0 || name.rfind("conv1.", 0) == 0;
 }
 
 // The words of every caption the data set can produce: the train split's over many scenes
@@ -65,11 +52,11 @@ TrainExportReport train_export(const TrainExportOptions& o) {
   if (!fs::is_regular_file(trainer_file) || !fs::is_regular_file(config_file))
     fail_bad_request("train export: " + o.dit.string() +
                      " is not a checkpoint of `kino train dit` (no trainer.json or config.json)");
-  const Json trainer = json_parse(read_text(trainer_file), trainer_file.string());
+  const Json trainer = json_read_file(trainer_file);
   if (trainer.value("stage", "") != "dit")
     fail_bad_request("train export: " + o.dit.string() + " is a checkpoint of the " +
                      trainer.value("stage", std::string("?")) + " stage, not of dit");
-  Json config = json_parse(read_text(config_file), config_file.string());
+  Json config = json_read_file(config_file);
   if (!config.contains("kino") || !config["kino"].is_object())
     fail_bad_request("train export: " + config_file.string() + " has no \"kino\" block");
 
@@ -78,7 +65,7 @@ TrainExportReport train_export(const TrainExportOptions& o) {
   if (vae != trained_vae) {
     const auto a = safetensors_read_all(trained_vae), b = safetensors_read_all(vae);
     for (const auto& [name, t] : a) {
-      if (!encoder_side(name)) continue;
+      if (!tiny_vae_encoder_side(name)) continue;
       auto it = b.find(name);
       if (it == b.end() || !it->second.sizes().equals(t.sizes()) ||
           !at::equal(it->second.to(at::kFloat), t.to(at::kFloat)))

@@ -307,4 +307,8 @@ int64_t param_count(const ParamMap& params) {
   return n;
 }
 
+bool tiny_vae_encoder_side(const std::string& name) {
+  return name.rfind("encoder.", 0) == 0 || name.rfind("conv1.", 0) == 0;
+}
+
 }  // namespace kino::gen

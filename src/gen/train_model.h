@@ -71,4 +71,8 @@ ParamMap tiny_read_params(const std::filesystem::path& file, const ShapeMap& exp
 
 int64_t param_count(const ParamMap& params);
 
+// Whether a VAE parameter makes the latent (the encoder and the conv after it): what
+// `kino train vae --freeze-encoder` holds fixed and what `kino train export` requires to match.
+bool tiny_vae_encoder_side(const std::string& name);
+
 }  // namespace kino::gen

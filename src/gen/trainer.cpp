@@ -33,14 +33,6 @@ uint64_t mix(uint64_t a, uint64_t b) {
   return z ^ (z >> 31);
 }
 
-Json read_json(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail_unsupported(path.string() + ": cannot read");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return json_parse(ss.str(), path.string());
-}
-
 void write_text(const fs::path& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary);
   out << text;
@@ -68,12 +60,6 @@ at::Tensor clips_tensor(const std::vector<std::vector<scenes::RgbImage>>& clips)
       p += frame.rgb.size();
     }
   return bytes.permute({0, 4, 1, 2, 3}).to(at::kFloat).div(127.5).sub(1.0).contiguous();
-}
-
-// The parameters that make the latent (the encoder and the conv after it): the ones
-// --freeze-encoder keeps fixed.
-bool vae_encoder_side(const std::string& name) {
-  return name.rfind("encoder.", 0) == 0 || name.rfind("conv1.", 0) == 0;
 }
 
 // Scales all gradients down together when their joint L2 norm exceeds max_norm.
@@ -192,7 +178,7 @@ struct Trainer::State {
                                      WanVaeOptions{at::kFloat, at::kCPU});
       ParamMap trained;
       for (const auto& [n, t] : vae_p) {
-        const bool frozen = o.freeze_encoder && vae_encoder_side(n);
+        const bool frozen = o.freeze_encoder && tiny_vae_encoder_side(n);
         t.requires_grad_(!frozen);
         if (!frozen) trained.emplace(n, t);
       }
@@ -473,7 +459,7 @@ Trainer::Trainer(const TrainOptions& options, const ProgressFn& progress,
 
   const fs::path ck = s.checkpoint();
   if (fs::exists(ck / "trainer.json")) {
-    const Json saved = read_json(ck / "trainer.json");
+    const Json saved = json_read_file(ck / "trainer.json");
     const Json now = s.trainer_json();
     for (const char* key : {"stage", "seed", "batch", "scenes", "model"})
       if (saved.value(key, Json()) != now[key])
