@@ -65,6 +65,9 @@ TEST(ModelCatalog, BuiltInCatalogHasTheTwoWanModels) {
     for (const auto& f : model.files) {
       EXPECT_EQ(f.name, fs::path(f.path).filename().string());
       EXPECT_NE(f.name.find(".safetensors"), std::string::npos);
+      // Published sizes and digests: a truncated or altered download is refused, not kept.
+      EXPECT_TRUE(f.bytes_exact) << f.name;
+      EXPECT_EQ(f.sha256.size(), 64u) << f.name;
     }
   }
   EXPECT_EQ(m->config["dim"], 3072);
@@ -119,8 +122,6 @@ TEST(ModelCatalog, StatusAndDefaultModel) {
   ScopedEnv env("KINO_MODELS_DIR", dir.path().c_str());
   EXPECT_FALSE(default_model_path().has_value());
 
-  // Fake the second catalog model as installed: its files (tiny stand-ins), a manifest that
-  // records them, and config.json.
   const CatalogModel& model = *model_catalog_find("wan2.2-ti2v-5b");
   const fs::path mdir = dir.path() / model.name;
   fs::create_directories(mdir);
@@ -132,6 +133,7 @@ TEST(ModelCatalog, StatusAndDefaultModel) {
   EXPECT_EQ(st.bytes_present, 3);
   fs::remove(mdir / (model.files[0].name + ".part"));
 
+  // Tiny stand-ins for the weights, recorded in a manifest.
   Json manifest = {{"model", model.name}, {"files", Json::object()}};
   for (const auto& f : model.files) {
     write_all(mdir / f.name, "weights of " + f.name);
@@ -143,9 +145,38 @@ TEST(ModelCatalog, StatusAndDefaultModel) {
   EXPECT_NE(model_catalog_status(model, mdir).files[0].problem.find(kModelManifestName),
             std::string::npos);
   write_all(mdir / kModelManifestName, manifest.dump());
-  EXPECT_EQ(model_catalog_status(model, mdir).state, ModelState::partial);  // no config.json
   write_all(mdir / "config.json", model.config.dump());
-  EXPECT_EQ(model_catalog_status(model, mdir, /*verify=*/true).state, ModelState::installed);
+  // Recorded, but not the published size: never installed.
+  st = model_catalog_status(model, mdir);
+  EXPECT_EQ(st.state, ModelState::partial);
+  EXPECT_NE(st.files[0].problem.find("catalog's " + std::to_string(model.files[0].bytes)),
+            std::string::npos)
+      << st.files[0].problem;
+  EXPECT_FALSE(default_model_path().has_value());
+
+  // A catalog entry that publishes these stand-ins' sizes and digests: installed, and --verify
+  // compares the files with the catalog's sha256 (not the manifest's).
+  CatalogModel standin = model;
+  for (auto& f : standin.files) {
+    f.bytes = int64_t(fs::file_size(mdir / f.name));
+    f.sha256 = sha256_file(mdir / f.name);
+  }
+  EXPECT_EQ(model_catalog_status(standin, mdir, /*verify=*/true).state, ModelState::installed);
+  write_all(mdir / standin.files[2].name, "weights of ?" + standin.files[2].name.substr(1));
+  st = model_catalog_status(standin, mdir, /*verify=*/true);
+  EXPECT_EQ(st.state, ModelState::partial);
+  EXPECT_NE(st.files[2].problem.find("differs from " + standin.files[2].sha256),
+            std::string::npos)
+      << st.files[2].problem;
+
+  // default_model_path() looks at the built-in catalog: files of the published sizes (sparse,
+  // so nothing is written) recorded in the manifest make the model the default.
+  for (const auto& f : model.files) {
+    fs::resize_file(mdir / f.name, uintmax_t(f.bytes));
+    manifest["files"][f.name]["bytes"] = f.bytes;
+  }
+  write_all(mdir / kModelManifestName, manifest.dump());
+  EXPECT_EQ(model_catalog_status(model, mdir).state, ModelState::installed);
   EXPECT_EQ(default_model_path(), mdir);
 
   // A damaged manifest makes the files unverified, never an exception.
