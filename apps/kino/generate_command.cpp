@@ -82,16 +82,8 @@ class StageBars {
 // atomically so an image viewer watching the file never reads half of it.
 void write_preview(const std::filesystem::path& file, const gen::GenerationPreview& pv) {
   const int k = std::max(1, 256 / std::max(1, std::max(pv.width, pv.height)));
-  media::Frame f(media::PixelFormat::rgba, pv.width * k, pv.height * k);
-  for (int y = 0; y < f.height(); ++y) {
-    uint8_t* p = f.row(0, y);
-    for (int x = 0; x < f.width(); ++x, p += 4) {
-      const uint8_t* s = pv.rgb.data() + (size_t(y / k) * size_t(pv.width) + size_t(x / k)) * 3;
-      p[0] = s[0], p[1] = s[1], p[2] = s[2], p[3] = 255;
-    }
-  }
   const std::filesystem::path part = file.parent_path() / (".part-" + file.filename().string());
-  media::write_image(part, f);
+  media::write_image_rgb(part, pv.rgb.data(), pv.width, pv.height, k);
   std::filesystem::rename(part, file);
 }
 

@@ -90,7 +90,9 @@ bool valid_repo_path(const std::string& s) {
   return true;
 }
 
-Json read_manifest(const fs::path& dir) {
+}  // namespace
+
+Json model_manifest_read(const fs::path& dir) {
   std::ifstream in(dir / kModelManifestName, std::ios::binary);
   if (!in) return Json::object();
   std::stringstream ss;
@@ -99,11 +101,9 @@ Json read_manifest(const fs::path& dir) {
     Json j = json_parse(ss.str(), kModelManifestName);
     return j.is_object() ? j : Json::object();
   } catch (const Error&) {
-    return Json::object();  // a damaged manifest only means the files count as unverified
+    return Json::object();
   }
 }
-
-}  // namespace
 
 int64_t CatalogModel::total_bytes() const {
   int64_t n = 0;
@@ -245,7 +245,7 @@ CatalogModelStatus model_catalog_status(const CatalogModel& model, const fs::pat
                                         bool verify) {
   CatalogModelStatus st;
   st.dir = dir;
-  const Json manifest = read_manifest(dir);
+  const Json manifest = model_manifest_read(dir);
   const Json* recorded =
       manifest.contains("files") && manifest["files"].is_object() ? &manifest["files"] : nullptr;
   bool all = true, any = false;

@@ -54,6 +54,10 @@ std::optional<std::filesystem::path> model_to_use();
 // The manifest kino writes into a model folder: every downloaded file's size and sha256.
 inline constexpr const char* kModelManifestName = "kino-manifest.json";
 
+// The manifest of a model folder as an object; a missing or damaged one is {} (its files then
+// count as unverified, never an exception).
+Json model_manifest_read(const std::filesystem::path& dir);
+
 enum class ModelState { installed, partial, absent };
 std::string_view model_state_name(ModelState state);
 

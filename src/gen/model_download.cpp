@@ -86,19 +86,6 @@ void write_file_atomic(const fs::path& path, const std::string& text) {
   if (ec) fail(ErrorCode::internal, path.string() + ": cannot rename into place: " + ec.message());
 }
 
-Json read_manifest(const fs::path& dir) {
-  std::ifstream in(dir / kModelManifestName, std::ios::binary);
-  if (!in) return Json::object();
-  std::stringstream ss;
-  ss << in.rdbuf();
-  try {
-    Json j = json_parse(ss.str(), kModelManifestName);
-    if (j.is_object()) return j;
-  } catch (const Error&) {
-  }
-  return Json::object();
-}
-
 void curl_init_once() {
   static std::once_flag once;
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
@@ -244,7 +231,7 @@ DownloadStats model_pull(const CatalogModel& model, const fs::path& dir,
   if (ec)
     fail(ErrorCode::internal, dir.string() + ": cannot create the model folder: " + ec.message());
 
-  Json manifest = read_manifest(dir);
+  Json manifest = model_manifest_read(dir);
   manifest["model"] = model.name;
   if (!manifest.contains("files") || !manifest["files"].is_object())
     manifest["files"] = Json::object();

@@ -57,18 +57,6 @@ void measure(const std::vector<scenes::RgbImage>& frames, TinyEvalCase& c) {
   c.motion_ok = along > 0.05 && along > across;
 }
 
-media::Frame rgba_frame(const scenes::RgbImage& img) {
-  media::Frame f(media::PixelFormat::rgba, img.width, img.height);
-  for (int y = 0; y < img.height; ++y) {
-    uint8_t* p = f.row(0, y);
-    for (int x = 0; x < img.width; ++x, p += 4) {
-      const uint8_t* s = img.pixel(x, y);
-      p[0] = s[0], p[1] = s[1], p[2] = s[2], p[3] = 255;
-    }
-  }
-  return f;
-}
-
 TinyEvalReport run_cases(const VideoGenerator& g, const TinyEvalOptions& o, bool image,
                          const ProgressFn& progress) {
   if (o.cases < 1 || o.cases > 1000)
@@ -101,7 +89,7 @@ TinyEvalReport run_cases(const VideoGenerator& g, const TinyEvalOptions& o, bool
     if (image) {
       first = scenes::scene_render_frame(scene, format, 0);
       r.image = o.work_dir / (stem + ".png");
-      media::write_image(*r.image, rgba_frame(first));
+      media::write_image_rgb(*r.image, first.rgb.data(), first.width, first.height);
     }
     const fs::path clip = o.work_dir / (stem + ".mp4");
     g.generate(r, clip);

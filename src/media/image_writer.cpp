@@ -74,4 +74,21 @@ void write_image(const std::filesystem::path& path, const Frame& rgba) {
   }
 }
 
+void write_image_rgb(const std::filesystem::path& path, const uint8_t* rgb, int width, int height,
+                     int scale) {
+  if (width < 1 || height < 1 || scale < 1 || int64_t(width) * scale > 16384 ||
+      int64_t(height) * scale > 16384)
+    fail_bad_request("write_image_rgb: bad size " + std::to_string(width) + "x" +
+                     std::to_string(height) + " at scale " + std::to_string(scale));
+  Frame f(PixelFormat::rgba, width * scale, height * scale);
+  for (int y = 0; y < f.height(); ++y) {
+    uint8_t* p = f.row(0, y);
+    for (int x = 0; x < f.width(); ++x, p += 4) {
+      const uint8_t* s = rgb + (size_t(y / scale) * size_t(width) + size_t(x / scale)) * 3;
+      p[0] = s[0], p[1] = s[1], p[2] = s[2], p[3] = 255;
+    }
+  }
+  write_image(path, f);
+}
+
 }  // namespace kino::media
