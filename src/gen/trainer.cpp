@@ -228,9 +228,29 @@ struct Trainer::State {
     return frames;
   }
 
+  // A fingerprint of the VAE's encoder side (FNV-1a over names and float32 values): the latents
+  // depend on nothing else, so a decoder trained further with --freeze-encoder keeps the cache
+  // valid while any change to the encoder, even one that keeps the file's size, voids it.
+  std::string encoder_fingerprint() const {
+    uint64_t h = 1469598103934665603ull;
+    auto add = [&h](const void* data, size_t n) {
+      const auto* b = static_cast<const unsigned char*>(data);
+      for (size_t i = 0; i < n; ++i) h = (h ^ b[i]) * 1099511628211ull;
+    };
+    for (const auto& [name, t] : safetensors_read_all(vae_file)) {  // a std::map: sorted names
+      if (!tiny_vae_encoder_side(name)) continue;
+      const at::Tensor v = t.to(at::kFloat).contiguous();
+      add(name.data(), name.size());
+      add(v.data_ptr<float>(), size_t(v.numel()) * sizeof(float));
+    }
+    char hex[17];
+    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+    return hex;
+  }
+
   // Fills `latents`: blocks of 256 scenes under run_dir/latents, each written once (through a
   // temporary name), so an interrupted run keeps what it encoded. A block made by another VAE
-  // file or seed is encoded again.
+  // encoder, seed or dtype is encoded again.
   void load_latents(const ProgressFn& progress, const CancelToken* cancel) {
     constexpr int64_t kBlock = 256, kChunk = 16;
     const fs::path dir = o.run_dir / "latents";
@@ -239,7 +259,7 @@ struct Trainer::State {
     const std::map<std::string, std::string> stamp = {
         {"kino", "latent cache"},
         {"seed", std::to_string(o.seed)},
-        {"vae_bytes", std::to_string(fs::file_size(vae_file))},
+        {"vae_encoder", encoder_fingerprint()},
         {"vae_dtype", std::string(c10::toString(o.vae_dtype))}};
     std::vector<at::Tensor> blocks;
     const auto start = std::chrono::steady_clock::now();

@@ -205,6 +205,45 @@ TEST_F(TrainTest, DitLatentCacheGivesTheLossOfEncodingEveryStep) {
   EXPECT_EQ(fs::last_write_time(block), written);
 }
 
+TEST_F(TrainTest, DitLatentCacheFollowsTheEncoderNotTheDecoder) {
+  testing::TestDir run("train_cache_stamp");
+  const fs::path vae_dir = run.path() / "vae";
+  fs::create_directories(vae_dir);
+  const fs::path original = model_folder_scan(dir_->path() / "vae").vae_files.front();
+  const fs::path vae_file = vae_dir / original.filename();
+  fs::copy_file(original, vae_file);
+  TrainOptions o = options(TrainStage::dit, run.path() / "dit");
+  o.vae = vae_dir;
+  o.scenes = 2;
+  Trainer(o).loss_at(1);
+  const fs::path block = o.run_dir / "latents" / "scenes-0-2.safetensors";
+  const at::Tensor first = safetensors_read_all(block).at("latents").clone();
+  const auto written = fs::last_write_time(block);
+
+  // Rewrites the VAE file with one tensor (encoder side or decoder side) nudged: same size.
+  auto nudge = [&](bool encoder) {
+    std::vector<std::pair<std::string, at::Tensor>> all;
+    bool done = false;
+    for (const auto& [name, t] : safetensors_read_all(vae_file)) {
+      at::Tensor v = t.clone();
+      if (!done && tiny_vae_encoder_side(name) == encoder && v.dim() > 1) {
+        v.add_(0.05);
+        done = true;
+      }
+      all.emplace_back(name, v);
+    }
+    ASSERT_TRUE(done);
+    safetensors_write(vae_file, all);
+  };
+  nudge(/*encoder=*/false);  // a decoder trained further: the cache stays
+  Trainer(o).loss_at(1);
+  EXPECT_EQ(fs::last_write_time(block), written);
+  nudge(/*encoder=*/true);  // another encoder, same file size: encoded again
+  Trainer(o).loss_at(1);
+  const at::Tensor second = safetensors_read_all(block).at("latents");
+  EXPECT_FALSE(at::allclose(first, second));
+}
+
 TEST_F(TrainTest, ResumeGivesTheSameNextStepAsAnUninterruptedRun) {
   for (TrainStage stage : {TrainStage::vae, TrainStage::dit}) {
     SCOPED_TRACE(std::string(train_stage_name(stage)));
@@ -342,8 +381,10 @@ TEST_F(TrainTest, ExportWritesTheShippedFolder) {
   EXPECT_GT(rep.bytes, 0);
   EXPECT_FALSE(fs::exists(run.path() / "kino-tiny.part"));
   EXPECT_FALSE(fs::exists(e.out / "optimizer.state"));
-  for (const auto& [name, t] : safetensors_read_all(model_folder_scan(e.out).dit_files.front()))
-    if (t.is_floating_point()) EXPECT_EQ(t.scalar_type(), at::kHalf) << name;
+  for (const auto& [name, t] : safetensors_read_all(model_folder_scan(e.out).dit_files.front())) {
+    if (!t.is_floating_point()) continue;
+    EXPECT_EQ(t.scalar_type(), at::kHalf) << name;
+  }
   PipelineOptions po;
   po.dtype = RunDtype::f32;
   auto generator = VideoGenerator::load(e.out, po);
