@@ -7,8 +7,10 @@
 #include "core/json.h"
 #include "gen/model_defaults.h"
 #include "gen/model_folder.h"
+#include "gen/safetensors_file.h"
 #include "gen/tensor_io.h"
 #include "gen/train_model.h"
+#include "gen/wan_vae.h"
 #include "scenes/scenes.h"
 
 namespace kino::gen {
@@ -37,11 +39,24 @@ std::vector<std::string> caption_words(uint64_t seed) {
   return {words.begin(), words.end()};
 }
 
-void convert(const fs::path& from, const fs::path& to, at::ScalarType dtype) {
+void convert(const fs::path& from, const fs::path& to, at::ScalarType dtype,
+             const std::map<std::string, std::string>& extra_metadata = {}) {
   std::vector<std::pair<std::string, at::Tensor>> list;
   for (const auto& [name, t] : safetensors_read_all(from))
     list.emplace_back(name, t.is_floating_point() ? t.to(dtype) : t);
-  safetensors_write(to, list, {{"format", "pt"}, {"kino", "kino-tiny"}});
+  std::map<std::string, std::string> metadata = {{"format", "pt"}, {"kino", "kino-tiny"}};
+  for (const auto& [k, v] : extra_metadata) metadata[k] = v;
+  safetensors_write(to, list, metadata);
+}
+
+// The latent statistics the DiT was trained with: those in its checkpoint's VAE file.
+std::map<std::string, std::string> latent_stats_of(const fs::path& vae_file) {
+  std::map<std::string, std::string> out;
+  const auto file = SafetensorsFile::open(vae_file);
+  const auto& metadata = file->metadata();
+  for (const char* key : {kVaeLatentMeanKey, kVaeLatentStdKey})
+    if (auto it = metadata.find(key); it != metadata.end()) out[key] = it->second;
+  return out;
 }
 
 }  // namespace
@@ -93,7 +108,8 @@ TrainExportReport train_export(const TrainExportOptions& o) {
   }
   convert(o.dit / kTinyDitFile, part / kTinyDitFile, o.dtype);
   convert(o.dit / kTinyUmt5File, part / kTinyUmt5File, o.dtype);
-  convert(vae, part / kTinyVaeFile, o.dtype);
+  // A decoder trained further (--vae) goes out with the statistics the DiT was trained with.
+  convert(vae, part / kTinyVaeFile, o.dtype, latent_stats_of(trained_vae));
   fs::copy_file(o.dit / "spiece.model", part / "spiece.model", ec);
   if (ec) fail(ErrorCode::internal, "cannot copy the tokenizer: " + ec.message());
 

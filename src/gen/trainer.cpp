@@ -137,13 +137,20 @@ struct Trainer::State {
   // [N, z, T, h, w], encoded once. Rendering and encoding 17 frames per clip costs several
   // times the DiT step itself, so a run over a fixed scene set pays it only once.
   at::Tensor latents;
+  // dit stage: per-channel mean and std [z] of the VAE's latents over the first kStatsScenes
+  // scenes. The DiT learns x0 = (z - mean) / std, unit variance per channel as the flow-matching
+  // noise assumes (the tiny VAE's latents come out with std 0.15-0.7, which hid the objects
+  // under the noise at all but the lowest sigmas); the checkpoint's VAE file carries the
+  // combined statistics in its metadata, so the pipeline encodes and decodes in the same units.
+  at::Tensor lat_mean, lat_std;
+  static constexpr int64_t kStatsScenes = 64;
 
   fs::path checkpoint() const { return o.run_dir / "checkpoint"; }
   int vae_frames() const { return int(std::min<int64_t>(o.vae_frames, cfg.clip.frames)); }
   fs::path log_path() const { return o.run_dir / "log.csv"; }
 
   Json trainer_json() const {
-    return Json{{"stage", std::string(train_stage_name(o.stage))},
+    Json j{{"stage", std::string(train_stage_name(o.stage))},
                 {"step", done},
                 {"seed", o.seed},
                 {"batch", o.batch},
@@ -162,6 +169,49 @@ struct Trainer::State {
                 {"object_weight", o.object_weight},
                 {"vae_dtype", std::string(c10::toString(o.vae_dtype))},
                 {"model", tiny_model_config_json(cfg)}};
+    if (lat_mean.defined()) {
+      j["latent_mean"] = tensor_values(lat_mean);
+      j["latent_std"] = tensor_values(lat_std);
+    }
+    return j;
+  }
+
+  static std::vector<double> tensor_values(const at::Tensor& t) {
+    const at::Tensor c = t.to(at::kDouble).contiguous();
+    return {c.data_ptr<double>(), c.data_ptr<double>() + c.numel()};
+  }
+
+  // The latent statistics of a new dit run: scenes 0 .. kStatsScenes - 1 encoded in chunks of
+  // 16 (as the cache encodes them, so a cached and an uncached run agree).
+  void compute_latent_stats() {
+    at::NoGradGuard no_grad;
+    std::vector<at::Tensor> chunks;
+    for (int64_t i = 0; i < kStatsScenes; i += 16) {
+      std::vector<std::vector<scenes::RgbImage>> clips;
+      for (int64_t j = i; j < i + 16; ++j)
+        clips.push_back(render(scenes::scene_sample(o.seed, j, scenes::SceneSplit::train)));
+      chunks.push_back(vae->encode(clips_tensor(clips)).to(at::kFloat));
+    }
+    const at::Tensor z = at::cat(chunks).transpose(0, 1).reshape({cfg.vae.z_dim, -1});
+    lat_mean = z.mean(1);
+    lat_std = z.std(1).clamp_min(1e-3);
+  }
+
+  // The VAE as the DiT sees it: the loaded file's tensors with the statistics of its own
+  // normalization combined with the run's, z_dit = (mu - mean0 - std0 m) / (std0 s).
+  void write_vae_for_dit(const fs::path& to) const {
+    const auto file = SafetensorsFile::open(vae_file);
+    std::map<std::string, std::string> metadata = file->metadata();
+    WanVaeLatentStats stats;
+    for (int64_t c = 0; c < cfg.vae.z_dim; ++c) {
+      const double m0 = vae->latent_mean()[size_t(c)], s0 = vae->latent_std()[size_t(c)];
+      stats.mean.push_back(float(m0 + s0 * lat_mean[c].item<double>()));
+      stats.std.push_back(float(s0 * lat_std[c].item<double>()));
+    }
+    for (auto& [k, v] : wan_vae_latent_stats_metadata(stats)) metadata[k] = v;
+    std::vector<std::pair<std::string, at::Tensor>> list;
+    for (auto& [name, t] : safetensors_read_all(vae_file)) list.emplace_back(name, t);
+    safetensors_write(to, list, metadata);
   }
 
   void build_modules() {
@@ -243,6 +293,9 @@ struct Trainer::State {
       add(name.data(), name.size());
       add(v.data_ptr<float>(), size_t(v.numel()) * sizeof(float));
     }
+    // The cache holds z in the VAE's own normalization, which its file may set.
+    add(vae->latent_mean().data(), vae->latent_mean().size() * sizeof(float));
+    add(vae->latent_std().data(), vae->latent_std().size() * sizeof(float));
     char hex[17];
     std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
     return hex;
@@ -328,6 +381,7 @@ struct Trainer::State {
       at::NoGradGuard no_grad;
       x0 = vae->encode(b.frames).to(at::kFloat);
     }
+    x0 = (x0 - lat_mean.view({1, -1, 1, 1, 1})) / lat_std.view({1, -1, 1, 1, 1});
     const at::Tensor drop = at::rand({B}, gen) < o.caption_dropout;
     const int64_t len = cfg.dit.text_len;
     at::Tensor ids = at::zeros({B, len}, at::kLong), mask = at::zeros({B, len}, at::kLong);
@@ -422,7 +476,7 @@ struct Trainer::State {
       return;
     }
     tiny_write_model(dir, cfg, dit_p, umt5_p, {}, dtype);
-    copy_into(vae_file, dir / kTinyVaeFile);
+    write_vae_for_dit(dir / kTinyVaeFile);
     copy_into(tokenizer_path, dir / "spiece.model");
   }
 
@@ -492,6 +546,22 @@ Trainer::Trainer(const TrainOptions& options, const ProgressFn& progress,
       s.dit_p = tiny_read_params(ck / kTinyDitFile, wan_dit_expected_shapes(s.cfg.dit));
       s.umt5_p = tiny_read_params(ck / kTinyUmt5File, umt5_expected_shapes(s.cfg.umt5));
     }
+    if (options.stage == TrainStage::dit) {
+      // A run from before the statistics existed trained on the VAE's latents as they were.
+      const int64_t z = s.cfg.vae.z_dim;
+      s.lat_mean = at::zeros({z}, at::kFloat);
+      s.lat_std = at::ones({z}, at::kFloat);
+      if (saved.contains("latent_mean") || saved.contains("latent_std")) {
+        const auto m = saved.value("latent_mean", std::vector<double>());
+        const auto sd = saved.value("latent_std", std::vector<double>());
+        if (int64_t(m.size()) != z || int64_t(sd.size()) != z)
+          fail_unsupported((ck / "trainer.json").string() +
+                           ": latent_mean and latent_std must have " + std::to_string(z) +
+                           " values each");
+        s.lat_mean = at::tensor(m, at::kDouble).to(at::kFloat);
+        s.lat_std = at::tensor(sd, at::kDouble).to(at::kFloat);
+      }
+    }
     s.build_modules();
     s.load_optimizer(ck / "optimizer.state");
   } else {
@@ -500,6 +570,7 @@ Trainer::Trainer(const TrainOptions& options, const ProgressFn& progress,
     } else {
       s.dit_p = tiny_init_dit(s.cfg.dit, options.seed);
       s.umt5_p = tiny_init_umt5(s.cfg.umt5, mix(options.seed, 5));
+      s.compute_latent_stats();
     }
     s.build_modules();
   }

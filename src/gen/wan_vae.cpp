@@ -2,8 +2,10 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 
 #include "core/error.h"
+#include "core/json.h"
 #include "gen/model_folder.h"
 #include "gen/safetensors_file.h"
 #include "gen/weight_set.h"
@@ -330,8 +332,63 @@ int64_t wan_vae_tile_length(int64_t extent, int64_t tile, int64_t overlap) {
   return (extent + (n - 1) * overlap + n - 1) / n;
 }
 
-WanVae::WanVae(const WanVaeConfig& cfg, const WeightSet& weights, const WanVaeOptions& options)
-    : cfg_(cfg), options_(options), mean_(wan_vae_latent_mean(cfg)), std_(wan_vae_latent_std(cfg)) {
+std::optional<WanVaeLatentStats> wan_vae_file_latent_stats(
+    const std::map<std::string, std::string>& metadata, int64_t z_dim, const std::string& file) {
+  const auto m = metadata.find(kVaeLatentMeanKey), sd = metadata.find(kVaeLatentStdKey);
+  if (m == metadata.end() && sd == metadata.end()) return std::nullopt;
+  if (m == metadata.end() || sd == metadata.end())
+    fail_unsupported(file + ": metadata has only one of " + kVaeLatentMeanKey + " and " +
+                     kVaeLatentStdKey);
+  auto values = [&](const std::string& text, const char* key, bool positive) {
+    const std::string what = file + ": metadata " + key;
+    Json j;
+    try {
+      j = json_parse(text, what);
+    } catch (const Error& e) {
+      fail_unsupported(e.what());
+    }
+    if (!j.is_array() || int64_t(j.size()) != z_dim)
+      fail_unsupported(what + " must be an array of " + std::to_string(z_dim) + " numbers");
+    std::vector<float> out;
+    for (const Json& v : j) {
+      const double x = v.is_number() ? v.get<double>() : std::nan("");
+      if (!std::isfinite(x) || (positive && !(x > 0)))
+        fail_unsupported(what + " must hold finite numbers" + (positive ? " > 0" : "") +
+                         ", got " + json_brief(v));
+      out.push_back(float(x));
+    }
+    return out;
+  };
+  WanVaeLatentStats stats;
+  stats.mean = values(m->second, kVaeLatentMeanKey, false);
+  stats.std = values(sd->second, kVaeLatentStdKey, true);
+  return stats;
+}
+
+std::map<std::string, std::string> wan_vae_latent_stats_metadata(const WanVaeLatentStats& stats) {
+  // Written with full float precision so a round trip gives the same floats.
+  auto array = [](const std::vector<float>& v) {
+    std::string out = "[";
+    char buf[32];
+    for (size_t i = 0; i < v.size(); ++i) {
+      std::snprintf(buf, sizeof buf, "%s%.9g", i ? ", " : "", double(v[i]));
+      out += buf;
+    }
+    return out + "]";
+  };
+  return {{kVaeLatentMeanKey, array(stats.mean)}, {kVaeLatentStdKey, array(stats.std)}};
+}
+
+WanVae::WanVae(const WanVaeConfig& cfg, const WeightSet& weights, const WanVaeOptions& options,
+               const std::optional<WanVaeLatentStats>& stats)
+    : cfg_(cfg),
+      options_(options),
+      mean_(stats ? stats->mean : wan_vae_latent_mean(cfg)),
+      std_(stats ? stats->std : wan_vae_latent_std(cfg)) {
+  if (int64_t(mean_.size()) != cfg_.z_dim || int64_t(std_.size()) != cfg_.z_dim)
+    fail_bad_request("latent statistics must have z_dim " + std::to_string(cfg_.z_dim) +
+                     " values each, got " + std::to_string(mean_.size()) + " and " +
+                     std::to_string(std_.size()));
   const int64_t s = cfg_.spatial_stride();
   if (options_.tile_size < s || options_.tile_size % s != 0)
     fail_bad_request("tile_size must be a positive multiple of the VAE's spatial stride " +
@@ -573,9 +630,12 @@ std::unique_ptr<WanVae> wan_vae_load(const std::filesystem::path& model,
                               }).original_names());
   WeightSet weights = WeightSet::open(
       folder.vae_files, [v22](std::string_view n) { return wan_vae_internal_name(n, v22); });
-  return std::make_unique<WanVae>(
-      wan_vae_config_from_shapes(weights.shapes(), folder.vae_files.front().string()), weights,
-      options);
+  const WanVaeConfig cfg =
+      wan_vae_config_from_shapes(weights.shapes(), folder.vae_files.front().string());
+  const auto stats = wan_vae_file_latent_stats(
+      SafetensorsFile::open(folder.vae_files.front())->metadata(), cfg.z_dim,
+      folder.vae_files.front().string());
+  return std::make_unique<WanVae>(cfg, weights, options, stats);
 }
 
 at::Tensor WanVaeDecoder::decode(const at::Tensor& z, const std::vector<float>& mean,

@@ -8,6 +8,7 @@
 #include <ATen/ATen.h>
 
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -54,10 +55,30 @@ int64_t wan_vae_tile_length(int64_t extent, int64_t tile, int64_t overlap);
 // consecutive windows sharing at least `overlap`. One window {0} when extent <= tile.
 std::vector<int64_t> wan_vae_tile_starts(int64_t extent, int64_t tile, int64_t overlap);
 
+// The per-channel statistics that normalize latents, z = (mu - mean) / std (spec §3.2, §3.4).
+struct WanVaeLatentStats {
+  std::vector<float> mean, std;
+};
+
+// A VAE file may carry its own statistics in its safetensors metadata, as JSON arrays of z_dim
+// numbers under these keys (kino-tiny does: they are what its DiT was trained on). Without them
+// the family's published statistics apply (wan_vae_latent_mean / _std).
+inline constexpr const char* kVaeLatentMeanKey = "latents_mean";
+inline constexpr const char* kVaeLatentStdKey = "latents_std";
+
+// The statistics in a file's metadata, if it has both keys. Malformed values (not z_dim finite
+// numbers, a std <= 0): Error(unsupported) naming the file and key.
+std::optional<WanVaeLatentStats> wan_vae_file_latent_stats(
+    const std::map<std::string, std::string>& metadata, int64_t z_dim, const std::string& file);
+// The metadata entries that store `stats`.
+std::map<std::string, std::string> wan_vae_latent_stats_metadata(const WanVaeLatentStats& stats);
+
 // A loaded VAE: immutable and shareable between threads; every call keeps its own caches.
 class WanVae {
  public:
-  WanVae(const WanVaeConfig& cfg, const WeightSet& weights, const WanVaeOptions& options);
+  // `stats`: the latent statistics; unset: the family's published ones.
+  WanVae(const WanVaeConfig& cfg, const WeightSet& weights, const WanVaeOptions& options,
+         const std::optional<WanVaeLatentStats>& stats = std::nullopt);
   ~WanVae();
   const WanVaeConfig& config() const { return cfg_; }
   const WanVaeOptions& options() const { return options_; }

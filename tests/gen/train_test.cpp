@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "gen/model_folder.h"
+#include "gen/safetensors_file.h"
 #include "gen/tensor_io.h"
 #include "gen/train_export.h"
 #include "gen/train_tokenizer.h"
@@ -172,13 +173,59 @@ TEST_F(TrainTest, FrozenEncoderKeepsTheLatentsWhileTheDecoderLearns) {
 }
 
 TEST_F(TrainTest, DitStepsReduceTheLossOfAFixedBatch) {
+  // Two scenes, cycled: every step sees the same clips (with new noise and sigmas), so the loss
+  // of step 1's batch falls within a few steps.
   testing::TestDir run("train_dit");
-  Trainer t(options(TrainStage::dit, run.path()));
+  TrainOptions o = options(TrainStage::dit, run.path());
+  o.scenes = 2;
+  Trainer t(o);
   EXPECT_GT(t.parameters(), 10000);
   const double before = t.loss_at(1);
-  for (int i = 0; i < 15; ++i) t.step();
+  for (int i = 0; i < 20; ++i) t.step();
   const double after = t.loss_at(1);
   EXPECT_LT(after, 0.8 * before) << before << " -> " << after;
+}
+
+TEST_F(TrainTest, DitLearnsUnitVarianceLatentsAndItsVaeCarriesTheStatistics) {
+  testing::TestDir run("train_stats");
+  TrainOptions o = options(TrainStage::dit, run.path());
+  o.vae_dtype = at::kFloat;
+  {
+    Trainer t(o);
+    t.step();
+    t.save_checkpoint();
+  }
+  const Json saved = json_parse(read_file(run.path() / "checkpoint" / "trainer.json"), "trainer");
+  ASSERT_EQ(saved["latent_std"].size(), size_t(o.model.vae.z_dim));
+
+  // The checkpoint's VAE encodes the statistics' scenes (0 .. 63) to mean 0, std 1 per channel.
+  const fs::path ck = run.path() / "checkpoint";
+  auto vae = wan_vae_load(ck, WanVaeOptions{at::kFloat, at::kCPU});
+  std::vector<at::Tensor> clips;
+  for (int64_t j = 0; j < 64; ++j) {
+    const scenes::Scene scene = scenes::scene_sample(o.seed, j, scenes::SceneSplit::train);
+    std::vector<at::Tensor> frames;
+    for (int f = 0; f < o.model.clip.frames; ++f) {
+      const scenes::RgbImage img = scenes::scene_render_frame(scene, o.model.clip, f);
+      frames.push_back(at::tensor(img.rgb, at::kFloat).view({img.height, img.width, 3}));
+    }
+    clips.push_back(at::stack(frames).permute({3, 0, 1, 2}) / 127.5 - 1);
+  }
+  {
+    at::NoGradGuard no_grad;
+    const at::Tensor z =
+        vae->encode(at::stack(clips)).transpose(0, 1).reshape({o.model.vae.z_dim, -1});
+    EXPECT_LT(z.mean(1).abs().max().item<double>(), 1e-3);
+    EXPECT_LT((z.std(1) - 1).abs().max().item<double>(), 1e-3);
+  }
+
+  // Resumed, the run keeps its statistics (they are not computed again).
+  const auto metadata = SafetensorsFile::open(model_folder_scan(ck).vae_files.front())->metadata();
+  Trainer resumed(o);
+  EXPECT_EQ(resumed.steps_done(), 1);
+  resumed.step();
+  resumed.save_checkpoint();
+  EXPECT_EQ(SafetensorsFile::open(model_folder_scan(ck).vae_files.front())->metadata(), metadata);
 }
 
 TEST_F(TrainTest, DitLatentCacheGivesTheLossOfEncodingEveryStep) {
@@ -414,6 +461,17 @@ TEST_F(TrainTest, ExportWritesTheShippedFolder) {
   decoder.write_model(run.path() / "decoder_model", at::kFloat);
   e.vae = run.path() / "decoder_model";
   EXPECT_NO_THROW(train_export(e));
+  // ... and goes out with the latent statistics the DiT was trained with, not its own.
+  auto stats_of = [](const fs::path& folder) {
+    const auto file = SafetensorsFile::open(model_folder_scan(folder).vae_files.front());
+    std::map<std::string, std::string> out;
+    for (const char* key : {kVaeLatentMeanKey, kVaeLatentStdKey})
+      if (file->metadata().count(key)) out[key] = file->metadata().at(key);
+    return out;
+  };
+  EXPECT_EQ(stats_of(e.out).size(), 2u);
+  EXPECT_EQ(stats_of(e.out), stats_of(r.checkpoint));
+  EXPECT_TRUE(stats_of(run.path() / "decoder_model").empty());
 }
 
 TEST_F(TrainTest, BadOptionsAreNamedErrors) {

@@ -311,6 +311,57 @@ TEST(WanVaeTest, DecodesFramesWithProgressAndLatentStatistics) {
   error_of([&] { vae->decode(test_randn({1, 16, 0, 2, 2}, 1)); }, ErrorCode::bad_request);
 }
 
+TEST(WanVaeTest, StatisticsInTheFileMetadataSetTheLatentUnits) {
+  TestDir dir("wan_vae");
+  const auto file = testing::write_wan_vae(dir / "vae", 4, 16, 2);
+  auto plain = wan_vae_load(dir / "vae", f32());
+  std::vector<std::pair<std::string, at::Tensor>> tensors;
+  for (auto& [name, t] : safetensors_read_all(file)) tensors.emplace_back(name, t);
+  WanVaeLatentStats stats;
+  for (int c = 0; c < 16; ++c) {
+    stats.mean.push_back(0.25f * float(c - 8));
+    stats.std.push_back(0.5f + 0.125f * float(c));
+  }
+  std::filesystem::create_directories(dir / "stats");
+  std::filesystem::create_directories(dir / "bad");
+  safetensors_write(dir / "stats" / "vae.safetensors", tensors,
+                    wan_vae_latent_stats_metadata(stats));
+  auto own = wan_vae_load(dir / "stats", f32());
+  EXPECT_EQ(own->latent_mean(), stats.mean);  // exact through the text form
+  EXPECT_EQ(own->latent_std(), stats.std);
+
+  at::NoGradGuard no_grad;
+  const at::Tensor frames = test_randn({1, 3, 5, 16, 16}, 3).clamp(-1, 1);
+  const at::Tensor mu = plain->encode_raw(frames);
+  const at::Tensor m = at::tensor(stats.mean).view({1, 16, 1, 1, 1});
+  const at::Tensor sd = at::tensor(stats.std).view({1, 16, 1, 1, 1});
+  const at::Tensor z = own->encode(frames);
+  EXPECT_LT((z - (mu - m) / sd).abs().max().item<double>(), 1e-4);
+  // Each VAE decodes its own latents to the same frames.
+  EXPECT_LT((own->decode(z) - plain->decode(plain->encode(frames))).abs().max().item<double>(),
+            1e-4);
+
+  // Malformed statistics name the file and key.
+  auto bad = [&](std::map<std::string, std::string> metadata) {
+    safetensors_write(dir / "bad" / "vae.safetensors", tensors, metadata);
+    return error_of([&] { wan_vae_load(dir / "bad", f32()); }, ErrorCode::unsupported);
+  };
+  auto md = wan_vae_latent_stats_metadata(stats);
+  EXPECT_NE(bad({{kVaeLatentMeanKey, md[kVaeLatentMeanKey]}}).find("only one of"),
+            std::string::npos);
+  EXPECT_NE(bad({{kVaeLatentMeanKey, "[1, 2]"}, {kVaeLatentStdKey, md[kVaeLatentStdKey]}})
+                .find("array of 16 numbers"),
+            std::string::npos);
+  std::string zero_std = md[kVaeLatentStdKey];
+  zero_std.replace(1, zero_std.find(',') - 1, "0");
+  EXPECT_NE(bad({{kVaeLatentMeanKey, md[kVaeLatentMeanKey]}, {kVaeLatentStdKey, zero_std}})
+                .find("latents_std must hold finite numbers > 0"),
+            std::string::npos);
+  EXPECT_NE(bad({{kVaeLatentMeanKey, "[not json"}, {kVaeLatentStdKey, md[kVaeLatentStdKey]}})
+                .find("latents_mean"),
+            std::string::npos);
+}
+
 TEST(WanVaeTest, DecoderOnlyWeightsDecodeButDoNotEncode) {
   TestDir dir("wan_vae_dec_only");
   WanVaeConfig cfg = wan21_vae_config();
