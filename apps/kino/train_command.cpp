@@ -131,7 +131,9 @@ void add_stage(CLI::App& train, gen::TrainStage stage, const char* help) {
                     "Probability of a clean first latent frame (image-to-video)")
         ->capture_default_str();
   } else {
-    cmd->add_option("--vae-frames", args->o.vae_frames, "Frames per clip (4n + 1; 9 or more train the causal cache's steady state)")
+    cmd->add_option("--vae-frames", args->o.vae_frames,
+                    "Frames per clip (4n + 1, at most the clip's; fewer train faster, but the "
+                    "chunks never trained drift)")
         ->capture_default_str();
     cmd->add_option("--latent-penalty", args->o.latent_penalty, "Weight of mean(z^2)")
         ->capture_default_str();
