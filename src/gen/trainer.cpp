@@ -151,24 +151,24 @@ struct Trainer::State {
 
   Json trainer_json() const {
     Json j{{"stage", std::string(train_stage_name(o.stage))},
-                {"step", done},
-                {"seed", o.seed},
-                {"batch", o.batch},
-                {"scenes", o.scenes},
-                {"lr", o.lr},
-                {"weight_decay", o.weight_decay},
-                {"warmup", o.warmup},
-                {"decay_from", o.decay_from},
-                {"train_shift", o.train_shift},
-                {"caption_dropout", o.caption_dropout},
-                {"first_frame", o.first_frame},
-                {"latent_penalty", o.latent_penalty},
-                {"latent_noise", o.latent_noise},
-                {"vae_frames", o.vae_frames},
-                {"freeze_encoder", o.freeze_encoder},
-                {"object_weight", o.object_weight},
-                {"vae_dtype", std::string(c10::toString(o.vae_dtype))},
-                {"model", tiny_model_config_json(cfg)}};
+           {"step", done},
+           {"seed", o.seed},
+           {"batch", o.batch},
+           {"scenes", o.scenes},
+           {"lr", o.lr},
+           {"weight_decay", o.weight_decay},
+           {"warmup", o.warmup},
+           {"decay_from", o.decay_from},
+           {"train_shift", o.train_shift},
+           {"caption_dropout", o.caption_dropout},
+           {"first_frame", o.first_frame},
+           {"latent_penalty", o.latent_penalty},
+           {"latent_noise", o.latent_noise},
+           {"vae_frames", o.vae_frames},
+           {"freeze_encoder", o.freeze_encoder},
+           {"object_weight", o.object_weight},
+           {"vae_dtype", std::string(c10::toString(o.vae_dtype))},
+           {"model", tiny_model_config_json(cfg)}};
     if (lat_mean.defined()) {
       j["latent_mean"] = tensor_values(lat_mean);
       j["latent_std"] = tensor_values(lat_std);
@@ -181,18 +181,26 @@ struct Trainer::State {
     return {c.data_ptr<double>(), c.data_ptr<double>() + c.numel()};
   }
 
-  // The latent statistics of a new dit run: scenes 0 .. kStatsScenes - 1 encoded in chunks of
-  // 16 (as the cache encodes them, so a cached and an uncached run agree).
-  void compute_latent_stats() {
+  // The frozen VAE's latents of train scenes first .. first + n - 1, float32 [n, z, T, h, w],
+  // encoded 16 clips at a time (the cache and the statistics encode the same way, so a cached
+  // and an uncached run agree).
+  at::Tensor encode_scenes(int64_t first, int64_t n) const {
+    constexpr int64_t kChunk = 16;
     at::NoGradGuard no_grad;
     std::vector<at::Tensor> chunks;
-    for (int64_t i = 0; i < kStatsScenes; i += 16) {
+    for (int64_t i = 0; i < n; i += kChunk) {
       std::vector<std::vector<scenes::RgbImage>> clips;
-      for (int64_t j = i; j < i + 16; ++j)
-        clips.push_back(render(scenes::scene_sample(o.seed, j, scenes::SceneSplit::train)));
+      for (int64_t j = i; j < std::min(n, i + kChunk); ++j)
+        clips.push_back(render(scenes::scene_sample(o.seed, first + j, scenes::SceneSplit::train)));
       chunks.push_back(vae->encode(clips_tensor(clips)).to(at::kFloat));
     }
-    const at::Tensor z = at::cat(chunks).transpose(0, 1).reshape({cfg.vae.z_dim, -1});
+    return at::cat(chunks);
+  }
+
+  // The latent statistics of a new dit run, over scenes 0 .. kStatsScenes - 1.
+  void compute_latent_stats() {
+    const at::Tensor z =
+        encode_scenes(0, kStatsScenes).transpose(0, 1).reshape({cfg.vae.z_dim, -1});
     lat_mean = z.mean(1);
     lat_std = z.std(1).clamp_min(1e-3);
   }
@@ -305,7 +313,7 @@ struct Trainer::State {
   // temporary name), so an interrupted run keeps what it encoded. A block made by another VAE
   // encoder, seed or dtype is encoded again.
   void load_latents(const ProgressFn& progress, const CancelToken* cancel) {
-    constexpr int64_t kBlock = 256, kChunk = 16;
+    constexpr int64_t kBlock = 256;
     const fs::path dir = o.run_dir / "latents";
     std::error_code ec;
     fs::create_directories(dir, ec);
@@ -330,16 +338,7 @@ struct Trainer::State {
         if (same) block = safetensors_tensor(st, *info).to(at::kFloat).clone();
       }
       if (!block.defined()) {
-        at::NoGradGuard no_grad;
-        std::vector<at::Tensor> chunks;
-        for (int64_t i = 0; i < n; i += kChunk) {
-          std::vector<std::vector<scenes::RgbImage>> clips;
-          for (int64_t j = i; j < std::min(n, i + kChunk); ++j)
-            clips.push_back(
-                render(scenes::scene_sample(o.seed, first + j, scenes::SceneSplit::train)));
-          chunks.push_back(vae->encode(clips_tensor(clips)).to(at::kFloat));
-        }
-        block = at::cat(chunks);
+        block = encode_scenes(first, n);
         safetensors_write(file, {{"latents", block}}, stamp);
       }
       blocks.push_back(block);

@@ -353,8 +353,8 @@ std::optional<WanVaeLatentStats> wan_vae_file_latent_stats(
     for (const Json& v : j) {
       const double x = v.is_number() ? v.get<double>() : std::nan("");
       if (!std::isfinite(x) || (positive && !(x > 0)))
-        fail_unsupported(what + " must hold finite numbers" + (positive ? " > 0" : "") +
-                         ", got " + json_brief(v));
+        fail_unsupported(what + " must hold finite numbers" + (positive ? " > 0" : "") + ", got " +
+                         json_brief(v));
       out.push_back(float(x));
     }
     return out;
@@ -632,9 +632,9 @@ std::unique_ptr<WanVae> wan_vae_load(const std::filesystem::path& model,
       folder.vae_files, [v22](std::string_view n) { return wan_vae_internal_name(n, v22); });
   const WanVaeConfig cfg =
       wan_vae_config_from_shapes(weights.shapes(), folder.vae_files.front().string());
-  const auto stats = wan_vae_file_latent_stats(
-      SafetensorsFile::open(folder.vae_files.front())->metadata(), cfg.z_dim,
-      folder.vae_files.front().string());
+  const auto stats =
+      wan_vae_file_latent_stats(SafetensorsFile::open(folder.vae_files.front())->metadata(),
+                                cfg.z_dim, folder.vae_files.front().string());
   return std::make_unique<WanVae>(cfg, weights, options, stats);
 }
 
