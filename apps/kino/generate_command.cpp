@@ -195,7 +195,7 @@ void add_generate_command(CLI::App& app) {
   cmd->add_option("--camera", r.camera,
                   "Camera move, appended to the prompt: " + gen::camera_preset_names());
   cmd->add_flag("--native", r.native,
-                "Keep the model's resolution (default: scale to the long side 1920, Lanczos)");
+                "Keep the model's resolution (default: scale to fit 1920x1080, or 1080x1920 for portrait, Lanczos)");
   cmd->add_option("--dtype", o->dtype, "Matmul dtype: bf16, f32 or f16")->capture_default_str();
   cmd->add_option("--device", o->device, "cpu or cuda[:N]")->capture_default_str();
   cmd->add_option("--threads", o->threads, "CPU threads (0: one per core)")->capture_default_str();

@@ -19,7 +19,10 @@ namespace kino::gen {
 
 namespace {
 
+// The 1080p frame a file fits in: 1920x1080 for landscape, 1080x1920 for portrait (the hosted
+// service's exports go "up to 1080x1920"; the editor's presets give 1:1 as 1080x1080).
 constexpr int64_t kOutputLongSide = 1920;
+constexpr int64_t kOutputShortSide = 1080;
 constexpr size_t kMaxPromptBytes = 4000;
 
 std::string fmt(double v) {
@@ -139,8 +142,10 @@ int64_t video_frame_count(double seconds, int64_t fps) {
 
 std::pair<int64_t, int64_t> video_output_size(double aspect) {
   auto even = [](double v) { return std::max<int64_t>(2, std::llround(v / 2.0) * 2); };
-  if (aspect >= 1) return {kOutputLongSide, even(double(kOutputLongSide) / aspect)};
-  return {even(double(kOutputLongSide) * aspect), kOutputLongSide};
+  const double landscape = std::max(aspect, 1.0 / aspect);  // long side / short side
+  const double long_side = std::min(double(kOutputLongSide), double(kOutputShortSide) * landscape);
+  const int64_t a = even(long_side), b = even(long_side / landscape);
+  return aspect >= 1 ? std::pair<int64_t, int64_t>{a, b} : std::pair<int64_t, int64_t>{b, a};
 }
 
 struct VideoGenerator::Impl {

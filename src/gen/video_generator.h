@@ -42,7 +42,7 @@ struct VideoRequest {
   int64_t seed = -1;              // -1: random, reported in the result
   std::string sampler = "unipc";  // or "euler"
   std::string camera;             // "" or a preset name (camera_presets.h)
-  bool native = false;            // false: scale to long side 1920 (Lanczos)
+  bool native = false;            // false: scale to fit 1920x1080 or 1080x1920 (Lanczos)
   // An explicit file size (even, up to 7680x4320), overriding native and the 1920 rule; 0:
   // unset. The model's picture is centre-cropped to its aspect and scaled (Lanczos).
   int64_t out_width = 0, out_height = 0;
@@ -136,7 +136,8 @@ double video_aspect_parse(const std::string& aspect);
 // Frames for `seconds` at `fps`: 4n + 1 closest to seconds * fps + 1, at least 5.
 int64_t video_frame_count(double seconds, int64_t fps);
 
-// The 1080p-class output size: long side 1920, the other side by `aspect`, even.
+// The 1080p output size: the largest even size of `aspect` that fits 1920x1080 (landscape) or
+// 1080x1920 (portrait); 16:9 gives 1920x1080, 1:1 1080x1080, 4:3 1440x1080, 21:9 1920x822.
 std::pair<int64_t, int64_t> video_output_size(double aspect);
 
 }  // namespace kino::gen

@@ -144,8 +144,8 @@ TEST_F(KinoTinyTest, CliUsesTheBuiltInModelAndNamesWordsItNeverSaw) {
   EXPECT_NE(text.str().find("\"fox\""), std::string::npos) << text.str();
   EXPECT_NE(text.str().find("kino models pull"), std::string::npos) << text.str();
   const media::MediaInfo info = media::probe(out);
-  EXPECT_EQ(info.width, 1920);  // 1:1 at the 1080p-class size (long side 1920)
-  EXPECT_EQ(info.height, 1920);
+  EXPECT_EQ(info.width, 1080);  // 1:1 in the 1080p frame
+  EXPECT_EQ(info.height, 1080);
   EXPECT_EQ(info.frame_count, 17);
 }
 

@@ -111,7 +111,10 @@ TEST(VideoGeneratorTest, SizesFramesAndDefaultsFollowTheModelFamily) {
   EXPECT_EQ(video_frame_count(0.01, 16), 5);
   EXPECT_EQ(video_output_size(16.0 / 9), (std::pair<int64_t, int64_t>{1920, 1080}));
   EXPECT_EQ(video_output_size(9.0 / 16), (std::pair<int64_t, int64_t>{1080, 1920}));
-  EXPECT_EQ(video_output_size(1.0), (std::pair<int64_t, int64_t>{1920, 1920}));
+  EXPECT_EQ(video_output_size(1.0), (std::pair<int64_t, int64_t>{1080, 1080}));
+  EXPECT_EQ(video_output_size(4.0 / 3), (std::pair<int64_t, int64_t>{1440, 1080}));
+  EXPECT_EQ(video_output_size(3.0 / 4), (std::pair<int64_t, int64_t>{1080, 1440}));
+  EXPECT_EQ(video_output_size(21.0 / 9), (std::pair<int64_t, int64_t>{1920, 822}));
   EXPECT_DOUBLE_EQ(video_aspect_parse("16:9"), 16.0 / 9);
   for (const char* bad : {"", "16", "16:0", "a:b", "16:9x", "9:1", "-1:1"})
     EXPECT_EQ(code_of([&] { video_aspect_parse(bad); }), ErrorCode::bad_request) << bad;
@@ -268,20 +271,20 @@ TEST(VideoGeneratorTest, PerRunDitGivesTheSameVideo) {
   EXPECT_NE(code_of([&] { VideoGenerator::load(root, o); }), ErrorCode::ok);
 }
 
-TEST(VideoGeneratorTest, ScalesToTheLongSide1920UnlessNative) {
+TEST(VideoGeneratorTest, ScalesToThe1080pFrameUnlessNative) {
   TestDir dir("video_generator_scale");
   auto gen = load_tiny(dir);
   VideoRequest r = tiny_request();
   r.native = false;
   r.sampler = "euler";
   const VideoResult res = gen->generate(r, dir / "big.mp4");
-  EXPECT_EQ(res.width, 1920);
-  EXPECT_EQ(res.height, 1280);  // the 3:2 of 48x32
+  EXPECT_EQ(res.width, 1620);
+  EXPECT_EQ(res.height, 1080);  // the 3:2 of 48x32 in the 1920x1080 frame
   EXPECT_EQ(res.model_width, 48);
   EXPECT_EQ(res.model_height, 32);
   const media::MediaInfo info = media::probe(dir / "big.mp4");
-  EXPECT_EQ(info.width, 1920);
-  EXPECT_EQ(info.height, 1280);
+  EXPECT_EQ(info.width, 1620);
+  EXPECT_EQ(info.height, 1080);
   EXPECT_EQ(info.frame_count, 5);
 
   // An explicit output size: 1:1 from the 3:2 picture (centre crop).
