@@ -58,12 +58,17 @@ class StageBars {
   explicit StageBars(bool quiet) : quiet_(quiet) {}
   void update(const Progress& p) {
     if (quiet_) return;
-    if (p.stage != stage_) {
+    // A long clip's passes each get their bars, labelled "denoise 2/3".
+    const std::string label =
+        p.parts > 1 && p.stage != "encode"
+            ? p.stage + " " + std::to_string(p.part + 1) + "/" + std::to_string(p.parts)
+            : p.stage;
+    if (label != stage_) {
       if (bar_) bar_->finish();
-      stage_ = p.stage;
+      stage_ = label;
       const char* unit = p.stage == "denoise" ? "steps" : p.stage == "text" ? "prompts" : "frames";
       if (p.stage == "decode") unit = "latent frames";
-      bar_ = std::make_unique<ProgressBar>(p.stage, unit);
+      bar_ = std::make_unique<ProgressBar>(label, unit);
     }
     bar_->update(p);
   }
@@ -116,11 +121,17 @@ void run(GenerateOptions& o) {
     std::fprintf(stderr, "%s\n",
                  agent::unknown_words_note(agent::Language::en, generator->model_name(), unknown)
                      .c_str());
-  if (!o.quiet)
+  if (!o.quiet) {
     std::fprintf(stderr, "%s: %lldx%lld, %lld frames at %lld fps, %lld steps, cfg %g, shift %g\n",
                  generator->model_name().c_str(), (long long)plan.width, (long long)plan.height,
                  (long long)plan.frames, (long long)plan.fps, (long long)plan.steps, plan.cfg,
                  plan.shift);
+    if (plan.passes > 1)
+      std::fprintf(stderr,
+                   "longer than the model's %lld frames: %lld generations, each continuing the "
+                   "last from its final frame\n",
+                   (long long)plan.pass_frames, (long long)plan.passes);
+  }
 
   CancelToken cancel;
   g_cancel = &cancel;

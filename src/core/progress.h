@@ -15,6 +15,9 @@ struct Progress {
   int64_t total = 0;      // 0 when unknown
   double elapsed_s = 0;   // since the work started
   std::string stage;      // "render", "encode", "denoise", "decode", ...
+  // Work done in several passes (a long clip's chained generations): this pass, 0-based, of
+  // `parts`. Each pass goes through its stages again.
+  int part = 0, parts = 1;
 
   double fraction() const { return total > 0 ? double(done) / double(total) : 0.0; }
   // Seconds left at the rate so far; negative when unknown.

@@ -66,11 +66,16 @@ media::Frame read_last_picture(const std::filesystem::path& path) {
   return last;
 }
 
-// rgba picture -> [3, H, W] float in [-1, 1] (spec §4.5).
+// [H, W, 3] uint8 RGB -> the pipeline's image input, [3, H, W] float in [-1, 1] (spec §4.5).
+at::Tensor image_input(const at::Tensor& rgb) {
+  return rgb.permute({2, 0, 1}).to(at::kFloat).div(127.5).sub(1.0).contiguous();
+}
+
+// rgba picture -> image_input.
 at::Tensor picture_tensor(const media::Frame& rgba) {
-  at::Tensor t = at::from_blob(const_cast<uint8_t*>(rgba.data(0)), {rgba.height(), rgba.width(), 3},
-                               {rgba.stride(0), 4, 1}, at::kByte);
-  return t.permute({2, 0, 1}).to(at::kFloat).div(127.5).sub(1.0).contiguous();
+  return image_input(at::from_blob(const_cast<uint8_t*>(rgba.data(0)),
+                                   {rgba.height(), rgba.width(), 3}, {rgba.stride(0), 4, 1},
+                                   at::kByte));
 }
 
 // LibTorch failures (out of memory, a kernel refusing a shape) become Error(internal) with
@@ -280,6 +285,12 @@ VideoPlan VideoGenerator::plan(const VideoRequest& r) const {
   }
   p.fps = m.d.fps;
   p.frames = r.seconds > 0 ? video_frame_count(r.seconds, m.d.fps) : m.d.frames;
+  p.pass_frames = p.frames;
+  if (supports_image() && p.frames > m.d.frames) {
+    // Each pass after the first starts on the previous one's last frame: m.d.frames - 1 new.
+    p.pass_frames = m.d.frames;
+    p.passes = (p.frames - 1 + m.d.frames - 2) / (m.d.frames - 1);
+  }
   p.steps = r.steps > 0 ? r.steps : m.d.steps;
   p.cfg = r.cfg >= 0 ? r.cfg : m.d.cfg;
   p.shift = r.shift >= 0 ? r.shift : m.d.shift;
@@ -331,8 +342,29 @@ VideoResult VideoGenerator::generate(const VideoRequest& r, const std::filesyste
       pv.rgb.assign(rgb.data_ptr<uint8_t>(), rgb.data_ptr<uint8_t>() + rgb.numel());
       preview(pv);
     };
-  const at::Tensor frames =
-      torch_call([&] { return impl_->pipeline->generate(g, progress, cancel); });  // [F, H, W, 3]
+  // [F, H, W, 3]: the passes joined, each after the first without its first frame (the
+  // previous pass's last, which it started from).
+  std::vector<at::Tensor> pieces;
+  for (int64_t part = 0; part < p.passes; ++part) {
+    g.frames = std::min(p.pass_frames, p.frames - part * (p.pass_frames - 1));
+    if (part > 0) {
+      g.image = image_input(pieces.back()[-1]);
+      g.denoise.seed = uint64_t(res.seed + part);
+    }
+    ProgressFn pass_progress;
+    if (progress)
+      pass_progress = [&, part](const Progress& q) {
+        Progress pq = q;
+        pq.part = int(part);
+        pq.parts = int(p.passes);
+        progress(pq);
+      };
+    const at::Tensor f =
+        torch_call([&] { return impl_->pipeline->generate(g, pass_progress, cancel); });
+    pieces.push_back(part == 0 ? f : f.slice(0, 1));
+  }
+  const at::Tensor frames = pieces.size() == 1 ? pieces.front() : at::cat(pieces);
+  pieces.clear();
 
   ClipWriter writer(out, int(p.out_width), int(p.out_height), Rational{p.fps, 1});
   const auto encode_start = std::chrono::steady_clock::now();
@@ -347,6 +379,8 @@ VideoResult VideoGenerator::generate(const VideoRequest& r, const std::filesyste
     pr.done = writer.frames();
     pr.total = total;
     pr.stage = "encode";
+    pr.part = int(p.passes - 1);
+    pr.parts = int(p.passes);
     pr.elapsed_s =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - encode_start).count();
     progress(pr);
@@ -420,6 +454,7 @@ VideoResult VideoGenerator::generate(const VideoRequest& r, const std::filesyste
   res.model_width = p.width;
   res.model_height = p.height;
   res.steps = p.steps;
+  res.passes = p.passes;
   res.drift = drift;
   res.peak_rss_bytes = peak_rss_bytes();
   res.seconds_taken =

@@ -32,7 +32,11 @@ struct VideoRequest {
   // Extension: continue this clip from its last frame (image-to-video) and write the clip
   // followed by the new frames, the duplicated seam frame skipped. Excludes `image`.
   std::optional<std::filesystem::path> extend;
-  double seconds = 0;  // of new video; frames = 4n + 1 at the model fps; 0: the model's length
+  // Of new video; frames = 4n + 1 at the model fps; 0: the model's length. Longer than the
+  // model's length on an image-to-video model: generations of that length chained, each one
+  // continuing the last from its final frame (pass i seeded seed + i), as the models were
+  // trained on one length and drift or freeze past it. Text-to-video models run one pass.
+  double seconds = 0;
   // "W:H"; "": the image's own aspect for image-to-video, else the model's (16:9 for Wan,
   // kino-tiny's 1:1). Or an explicit size:
   std::string aspect;
@@ -64,6 +68,7 @@ struct VideoResult {
   int64_t seed = 0;
   int64_t model_width = 0, model_height = 0;  // the size the model generated at
   int64_t steps = 0;
+  int64_t passes = 1;  // chained generations
   double seconds_taken = 0;
   int64_t peak_rss_bytes = 0;       // the process's peak resident memory so far (getrusage)
   std::optional<ColorDrift> drift;  // extension only
@@ -74,6 +79,8 @@ struct VideoResult {
 struct VideoPlan {
   int64_t width = 0, height = 0;  // model resolution
   int64_t frames = 0;             // 4n + 1
+  int64_t passes = 1;             // chained generations (see VideoRequest::seconds)
+  int64_t pass_frames = 0;        // frames of each generation, the last one's may be fewer
   int64_t fps = 0;
   int64_t steps = 0;
   double cfg = 0, shift = 0;
@@ -110,8 +117,8 @@ class VideoGenerator {
   VideoPlan plan(const VideoRequest& request) const;
 
   // Writes an H.264 MP4 at `out` (via out.part + rename). Progress stages "text", "denoise" (i/N;
-  // elapsed_s gives seconds per step), "decode", "encode". Bad input: Error(bad_request);
-  // cancel: Error(cancelled).
+  // elapsed_s gives seconds per step), "decode" for each pass (Progress::part of parts), then
+  // "encode". Bad input: Error(bad_request); cancel: Error(cancelled).
   // `preview`, when set, sees a GenerationPreview after every denoising step.
   VideoResult generate(const VideoRequest& request, const std::filesystem::path& out,
                        const ProgressFn& progress = {}, const CancelToken* cancel = nullptr,

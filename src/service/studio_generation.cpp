@@ -35,11 +35,14 @@ constexpr std::array<StageSpan, 4> kStageSpans{{
     {"encode", 0.95, 1.0},
 }};
 
+// A long clip's chained generations share the job's progress equally.
 double overall_fraction(const Progress& p) {
   const double f = std::clamp(p.fraction(), 0.0, 1.0);
+  double in_pass = f;
   for (const auto& s : kStageSpans)
-    if (s.stage == p.stage) return s.from + (s.to - s.from) * f;
-  return f;
+    if (s.stage == p.stage) in_pass = s.from + (s.to - s.from) * f;
+  const int parts = std::max(1, p.parts);
+  return (std::clamp(p.part, 0, parts - 1) + in_pass) / double(parts);
 }
 
 // Prompt text: UTF-8 from the JSON parser; control characters other than tab and newline
@@ -216,6 +219,10 @@ Json Studio::generation_view(const store::Job& job, const std::string& base_url)
       const Progress& pr = it->second;
       v["stage"] = pr.stage;
       v["progress"] = std::max(job.progress, overall_fraction(pr));
+      if (pr.parts > 1) {
+        v["pass"] = pr.part + 1;
+        v["passes"] = pr.parts;
+      }
       if (pr.stage == "denoise" && pr.total > 0) {
         v["step"] = pr.done;
         v["steps"] = pr.total;

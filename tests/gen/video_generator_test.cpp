@@ -2,9 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <fstream>
 
 #include "core/error.h"
+#include "core/json.h"
 #include "media/probe.h"
 #include "media/testsrc.h"
 #include "media/video_decoder.h"
@@ -405,6 +407,65 @@ TEST(VideoGeneratorTest, ExtensionJoinsWithoutTheDuplicatedFrame) {
   r.extend = dir / "clip.mp4";
   r.image = dir / "clip.mp4";
   EXPECT_EQ(code_of([&] { gen->generate(r, dir / "x.mp4"); }), ErrorCode::bad_request);
+}
+
+// Mean absolute difference of two decoded frames, 0..255.
+double frame_difference(const std::vector<uint8_t>& a, const std::vector<uint8_t>& b) {
+  double sum = 0;
+  for (size_t i = 0; i < a.size() && i < b.size(); ++i) sum += std::abs(int(a[i]) - int(b[i]));
+  return a.empty() ? 0 : sum / double(a.size());
+}
+
+TEST(VideoGeneratorTest, LongClipsAreChainedImageToVideoPasses) {
+  TestDir dir("video_generator_passes");
+  const fs::path root = write_tiny_folder(dir / "wan-tiny", WanModelType::ti2v);
+  Json config = json_read_file(root / "config.json");
+  config["kino"] = Json{{"frames", 9}};  // the model's length: 9 frames
+  std::ofstream(root / "config.json") << config.dump(2);
+  PipelineOptions o;
+  o.dtype = RunDtype::f32;
+  auto gen = VideoGenerator::load(root, o);
+
+  VideoRequest r = tiny_request();
+  r.seconds = 1.25;  // 21 frames: passes of 9, 9 and 5 (8 + 8 + 4 new frames after the first)
+  const VideoPlan plan = gen->plan(r);
+  EXPECT_EQ(plan.frames, 21);
+  EXPECT_EQ(plan.passes, 3);
+  EXPECT_EQ(plan.pass_frames, 9);
+
+  std::vector<Progress> seen;
+  const VideoResult res =
+      gen->generate(r, dir / "long.mp4", [&](const Progress& p) { seen.push_back(p); });
+  EXPECT_EQ(res.frames, 21);
+  EXPECT_EQ(res.passes, 3);
+  EXPECT_EQ(media::probe(dir / "long.mp4").frame_count, 21);
+  std::vector<int> denoised;  // the pass of every finished denoise
+  for (const Progress& p : seen) {
+    EXPECT_EQ(p.parts, 3);
+    if (p.stage == "denoise" && p.done == p.total) denoised.push_back(p.part);
+  }
+  EXPECT_EQ(denoised, (std::vector<int>{0, 1, 2}));
+  ASSERT_FALSE(seen.empty());
+  EXPECT_EQ(seen.back().stage, "encode");
+  EXPECT_EQ(seen.back().part, 2);
+
+  // The first pass is the clip of the model's length from the same seed (within 1/255: the
+  // encoder's choices look at the frames that follow; frames differ from each other by 25-45).
+  VideoRequest one = r;
+  one.seconds = 0;
+  gen->generate(one, dir / "one.mp4");
+  const auto long_frames = decode_all(dir / "long.mp4"), one_frames = decode_all(dir / "one.mp4");
+  ASSERT_EQ(one_frames.size(), 9u);
+  for (size_t i = 0; i < 9; ++i)
+    EXPECT_LT(frame_difference(long_frames[i], one_frames[i]), 1.0) << "frame " << i;
+
+  // A text-to-video model runs one pass, whatever the length.
+  auto t2v = load_tiny(dir);
+  r.seconds = 10;
+  const VideoPlan t2v_plan = t2v->plan(r);
+  EXPECT_EQ(t2v_plan.frames, 161);
+  EXPECT_EQ(t2v_plan.passes, 1);
+  EXPECT_EQ(t2v_plan.pass_frames, 161);
 }
 
 TEST(VideoGeneratorTest, Wan22TypeModelsRunAt24FpsOnMultiplesOf32) {
