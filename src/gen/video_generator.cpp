@@ -286,7 +286,8 @@ VideoPlan VideoGenerator::plan(const VideoRequest& r) const {
   p.fps = m.d.fps;
   p.frames = r.seconds > 0 ? video_frame_count(r.seconds, m.d.fps) : m.d.frames;
   p.pass_frames = p.frames;
-  if (supports_image() && p.frames > m.d.frames) {
+  // A one-frame model length (a folder's "frames": 1) adds nothing per pass: one pass then.
+  if (supports_image() && m.d.frames >= 5 && p.frames > m.d.frames) {
     // Each pass after the first starts on the previous one's last frame: m.d.frames - 1 new.
     p.pass_frames = m.d.frames;
     p.passes = (p.frames - 1 + m.d.frames - 2) / (m.d.frames - 1);

@@ -35,7 +35,7 @@ struct VideoRequest {
   // Of new video; frames = 4n + 1 at the model fps; 0: the model's length. Longer than the
   // model's length on an image-to-video model: generations of that length chained, each one
   // continuing the last from its final frame (pass i seeded seed + i), as the models were
-  // trained on one length and drift or freeze past it. Text-to-video models run one pass.
+  // trained on clips of about that length. Text-to-video models run one pass.
   double seconds = 0;
   // "W:H"; "": the image's own aspect for image-to-video, else the model's (16:9 for Wan,
   // kino-tiny's 1:1). Or an explicit size:
@@ -47,7 +47,7 @@ struct VideoRequest {
   std::string sampler = "unipc";  // or "euler"
   std::string camera;             // "" or a preset name (camera_presets.h)
   bool native = false;            // false: scale to fit 1920x1080 or 1080x1920 (Lanczos)
-  // An explicit file size (even, up to 7680x4320), overriding native and the 1920 rule; 0:
+  // An explicit file size (even, up to 7680x4320), overriding native and the 1080p frame; 0:
   // unset. The model's picture is centre-cropped to its aspect and scaled (Lanczos).
   int64_t out_width = 0, out_height = 0;
 };
