@@ -1,8 +1,12 @@
 #include "media/encoder.h"
 
+#include <dlfcn.h>
+
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
+#include <string>
 #include <system_error>
 #include <vector>
 
@@ -46,6 +50,21 @@ namespace {
 
 constexpr const char* kX264Presets[] = {"ultrafast", "superfast", "veryfast", "faster",  "fast",
                                         "medium",    "slow",      "slower",   "veryslow"};
+
+// x264's "asm" setting: the CPU features it detects less AVX-512, or empty where libx264 does
+// not export its detection. Debian's x264 (core 164) reads memory it has not written in its
+// AVX-512 macroblock-tree code, so two encodes of the same frames differed with what the heap
+// held before (832x480: four different files under four MALLOC_PERTURB_ values, one with this
+// mask; the same seed then gave another clip). Without AVX-512 it encodes 1080p as fast here.
+std::string x264_asm_without_avx512() {
+  constexpr uint32_t kX264CpuAvx512 = 0x0010000;  // X264_CPU_AVX512 in x264.h
+  using Detect = uint32_t (*)();
+  static const std::string value = [] {
+    auto* detect = reinterpret_cast<Detect>(dlsym(RTLD_DEFAULT, "x264_cpu_detect"));
+    return detect ? std::to_string(detect() & ~kX264CpuAvx512) : std::string();
+  }();
+  return value;
+}
 
 int x264_crf(Quality q) {
   return q == Quality::high ? 18 : q == Quality::medium ? 23 : 28;
@@ -163,6 +182,8 @@ struct Encoder::Impl {
     if (params.format == ContainerFormat::mp4) {
       av_dict_set(&opts, "preset", params.x264_preset ? params.x264_preset : "veryfast", 0);
       av_dict_set_int(&opts, "crf", x264_crf(params.quality), 0);
+      if (const std::string cpu = x264_asm_without_avx512(); !cpu.empty())
+        av_dict_set(&opts, "x264-params", ("asm=" + cpu).c_str(), 0);
     } else if (params.format == ContainerFormat::webm) {
       c->bit_rate = 0;  // constant quality
       av_dict_set_int(&opts, "crf", vp9_crf(params.quality), 0);
