@@ -1,9 +1,11 @@
 // `kino train`: the kino-tiny data set, tokenizer and training stages (docs/TRAINING.md).
 #include <ATen/Parallel.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <string>
+#include <thread>
 
 #include "commands.h"
 #include "core/error.h"
@@ -43,7 +45,7 @@ void run_training(TrainArgs& a) {
     a.o.vae_dtype = at::kFloat;
   else
     fail_bad_request("--vae-dtype must be bf16 or f32, got \"" + a.vae_dtype + "\"");
-  gen::set_compute_threads(a.threads);
+  a.o.threads = a.threads > 0 ? a.threads : int(std::max(1u, std::thread::hardware_concurrency()));
   CancelToken cancel;
   g_train_cancel = &cancel;
   std::signal(SIGINT, on_train_interrupt);

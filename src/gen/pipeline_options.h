@@ -21,4 +21,10 @@ struct PipelineOptions {
 // half of what is there: bf16 matmuls measured 195 GFLOP/s on one thread and 387-412 on two.
 void set_compute_threads(int n);
 
+// For work made of float32 matrix products (the DiT training steps): LibTorch at one thread and
+// the BLAS at n. Both pools at n on two cores ran a dit step in 1.08 s, against 0.33 s this
+// way: LibTorch's OpenMP workers spin between parallel regions while the BLAS's own pthread
+// pool does the products, so three busy threads shared two cores. n <= 0: one per core.
+void set_matmul_threads(int n);
+
 }  // namespace kino::gen

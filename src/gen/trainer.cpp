@@ -12,6 +12,7 @@
 
 #include "core/error.h"
 #include "gen/model_folder.h"
+#include "gen/pipeline_options.h"
 #include "gen/safetensors_file.h"
 #include "gen/tensor_io.h"
 #include "gen/train_tokenizer.h"
@@ -497,6 +498,7 @@ Trainer::Trainer(const TrainOptions& options, const ProgressFn& progress,
                  const CancelToken* cancel)
     : s_(std::make_unique<State>()) {
   train_options_validate(options);
+  if (options.threads > 0) set_compute_threads(options.threads);
   State& s = *s_;
   s.o = options;
   s.cfg = options.model;
@@ -574,6 +576,8 @@ Trainer::Trainer(const TrainOptions& options, const ProgressFn& progress,
     s.build_modules();
   }
   s.truncate_log();
+  if (options.threads > 0 && options.stage == TrainStage::dit && options.scenes > 0)
+    set_matmul_threads(options.threads);
 }
 
 Trainer::~Trainer() = default;

@@ -57,6 +57,10 @@ struct TrainOptions {
   // The frozen VAE's encode dtype: bf16 is several times faster on CPUs with bf16 matrix units
   // and what inference decodes with.
   at::ScalarType vae_dtype = at::kBFloat16;
+  // CPU threads, set process-wide for each phase (0: left as they are): n for the VAE's
+  // convolutions, and for the dit stage's steps on cached latents, which are float32 matrix
+  // products, set_matmul_threads(n).
+  int threads = 0;
   // vae stage
   // The first 4n + 1 frames of each clip (at most the clip's); by default the whole clip. The
   // causal VAE's chunks feed each other through their caches, so chunks it never trained on
