@@ -99,6 +99,8 @@ void train_options_validate(const TrainOptions& o) {
     bad("train_shift must be 0..100, got " + std::to_string(o.train_shift));
   if (!(o.object_weight >= 0 && o.object_weight <= 100))
     bad("object_weight must be 0..100, got " + std::to_string(o.object_weight));
+  if (!(o.ema >= 0 && o.ema < 1)) bad("ema must be in [0, 1), got " + std::to_string(o.ema));
+  if (o.ema > 0 && o.stage != TrainStage::dit) bad("ema is for the dit stage only");
   if (o.decay_from < 0) bad("decay_from must be >= 0, got " + std::to_string(o.decay_from));
   if (!(o.clip_grad > 0)) bad("clip_grad must be > 0, got " + std::to_string(o.clip_grad));
   if (o.scenes < 0) bad("scenes must be >= 0, got " + std::to_string(o.scenes));
@@ -125,6 +127,7 @@ struct Trainer::State {
   TrainOptions o;
   TinyModelConfig cfg;
   ParamMap dit_p, umt5_p, vae_p;  // trainable parameters of the stage
+  ParamMap dit_ema, umt5_ema;      // dit stage with o.ema > 0: their moving averages
   std::unique_ptr<WanVae> vae;
   std::unique_ptr<WanDit> dit;
   std::unique_ptr<UMT5Encoder> umt5;
@@ -161,6 +164,7 @@ struct Trainer::State {
            {"warmup", o.warmup},
            {"decay_from", o.decay_from},
            {"train_shift", o.train_shift},
+           {"ema", o.ema},
            {"caption_dropout", o.caption_dropout},
            {"first_frame", o.first_frame},
            {"latent_penalty", o.latent_penalty},
@@ -475,9 +479,63 @@ struct Trainer::State {
       tiny_write_model(dir, cfg, {}, {}, vae_p, dtype);
       return;
     }
-    tiny_write_model(dir, cfg, dit_p, umt5_p, {}, dtype);
+    if (o.ema > 0)
+      tiny_write_model(dir, cfg, dit_ema, umt5_ema, {}, dtype);
+    else
+      tiny_write_model(dir, cfg, dit_p, umt5_p, {}, dtype);
     write_vae_for_dit(dir / kTinyVaeFile);
     copy_into(tokenizer_path, dir / "spiece.model");
+  }
+
+  static constexpr const char* kWeightsState = "weights.state";
+
+  // The optimizer's weights, beside model files that hold their averages.
+  void save_weights(const fs::path& file) const {
+    std::vector<std::pair<std::string, at::Tensor>> list;
+    for (const auto& [n, t] : dit_p) list.emplace_back("dit/" + n, t.detach());
+    for (const auto& [n, t] : umt5_p) list.emplace_back("umt5/" + n, t.detach());
+    safetensors_write(file, list, {{"kino", "weights the averages in the model files follow"}});
+  }
+
+  // After dit_p and umt5_p were read from a checkpoint's model files: where the checkpoint has
+  // weights.state, the model files held averages and the optimizer's weights are there.
+  void load_weights(const fs::path& ck) {
+    const fs::path file = ck / kWeightsState;
+    if (fs::exists(file)) {
+      dit_ema = dit_p;
+      umt5_ema = umt5_p;
+      auto st = SafetensorsFile::open(file);
+      auto read = [&](const std::string& prefix, ParamMap& m) {
+        for (auto& [n, t] : m) {
+          const TensorInfo* info = st->find(prefix + n);
+          if (!info || info->shape != t.sizes().vec())
+            fail_unsupported(file.string() + ": " + prefix + n +
+                             " is missing or has another shape than in the model files");
+          t = safetensors_tensor(st, *info).to(at::kFloat).clone().requires_grad_(true);
+        }
+      };
+      read("dit/", dit_p);
+      read("umt5/", umt5_p);
+      for (auto* m : {&dit_ema, &umt5_ema})
+        for (auto& [n, t] : *m) t = t.detach();
+    }
+    start_ema_where_missing();
+  }
+
+  // An average not yet started (a new run, or --ema added on resume) starts at the weights.
+  void start_ema_where_missing() {
+    if (o.ema <= 0) return;
+    if (dit_ema.empty())
+      for (const auto& [n, t] : dit_p) dit_ema.emplace(n, t.detach().clone());
+    if (umt5_ema.empty())
+      for (const auto& [n, t] : umt5_p) umt5_ema.emplace(n, t.detach().clone());
+  }
+
+  void update_ema() {
+    if (o.ema <= 0) return;
+    at::NoGradGuard no_grad;
+    for (auto [avg, now] : {std::pair{&dit_ema, &dit_p}, std::pair{&umt5_ema, &umt5_p}})
+      for (auto& [n, e] : *avg) e.mul_(o.ema).add_(now->at(n).detach(), 1 - o.ema);
   }
 
   void truncate_log() const {
@@ -546,6 +604,7 @@ Trainer::Trainer(const TrainOptions& options, const ProgressFn& progress,
     } else {
       s.dit_p = tiny_read_params(ck / kTinyDitFile, wan_dit_expected_shapes(s.cfg.dit));
       s.umt5_p = tiny_read_params(ck / kTinyUmt5File, umt5_expected_shapes(s.cfg.umt5));
+      s.load_weights(ck);
     }
     if (options.stage == TrainStage::dit) {
       // A run from before the statistics existed trained on the VAE's latents as they were.
@@ -571,6 +630,7 @@ Trainer::Trainer(const TrainOptions& options, const ProgressFn& progress,
     } else {
       s.dit_p = tiny_init_dit(s.cfg.dit, options.seed);
       s.umt5_p = tiny_init_umt5(s.cfg.umt5, mix(options.seed, 5));
+      s.start_ema_where_missing();
       s.compute_latent_stats();
     }
     s.build_modules();
@@ -611,6 +671,7 @@ TrainStepResult Trainer::step() {
   loss.backward();
   clip_grad_norm(s.params, s.o.clip_grad);
   s.optimizer->step();
+  s.update_ema();
   s.done = step;
   TrainStepResult r;
   r.step = step;
@@ -661,6 +722,7 @@ void Trainer::save_checkpoint() {
   fs::remove_all(part, ec);
   s.write_model(part, at::kFloat);
   s.save_optimizer(part / "optimizer.state");
+  if (s.o.ema > 0) s.save_weights(part / State::kWeightsState);
   write_text(part / "trainer.json", s.trainer_json().dump(2) + "\n");
   fs::remove_all(old, ec);
   if (fs::exists(ck)) fs::rename(ck, old);

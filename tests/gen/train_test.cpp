@@ -1,8 +1,10 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "core/error.h"
@@ -10,6 +12,7 @@
 #include "gen/safetensors_file.h"
 #include "gen/tensor_io.h"
 #include "gen/train_export.h"
+#include "gen/train_model.h"
 #include "gen/train_tokenizer.h"
 #include "gen/trainer.h"
 #include "gen/umt5_encoder.h"
@@ -315,6 +318,56 @@ TEST_F(TrainTest, ResumeGivesTheSameNextStepAsAnUninterruptedRun) {
     EXPECT_EQ(rows, 4);
     EXPECT_TRUE(fs::exists(run.path() / "summary.txt"));
   }
+}
+
+// With --ema the checkpoint's model files hold the running average of the optimizer's weights,
+// which go to weights.state; a resumed run continues both.
+TEST_F(TrainTest, EmaModelFilesHoldTheAverageOfTheWeights) {
+  testing::TestDir run("train_ema");
+  TrainOptions o = options(TrainStage::dit, run.path());
+  o.scenes = 2;
+  o.ema = 0.5;
+  const fs::path ck = run.path() / "checkpoint";
+  // Every model-file tensor against average = 0.5 average + 0.5 weights of the step.
+  std::map<std::string, at::Tensor> average;
+  auto check = [&](const char* when) {
+    SCOPED_TRACE(when);
+    const auto weights = safetensors_read_all(ck / "weights.state");
+    double moved = 0;
+    for (const char* file : {kTinyDitFile, kTinyUmt5File}) {
+      const std::string prefix = std::string(file) == kTinyDitFile ? "dit/" : "umt5/";
+      for (const auto& [name, model] : safetensors_read_all(ck / file)) {
+        if (!weights.count(prefix + name)) {
+          ADD_FAILURE() << prefix + name << " is not in weights.state";
+          continue;
+        }
+        const at::Tensor w = weights.at(prefix + name).to(at::kFloat);
+        auto it = average.find(prefix + name);
+        const at::Tensor expected = it == average.end() ? w : 0.5 * it->second + 0.5 * w;
+        EXPECT_TRUE(at::allclose(model.to(at::kFloat), expected, 1e-5, 1e-6)) << prefix + name;
+        moved = std::max(moved, (model.to(at::kFloat) - w).abs().max().item<double>());
+        average[prefix + name] = expected;
+      }
+    }
+    return moved;
+  };
+  double uninterrupted = 0;
+  {
+    Trainer a(o);
+    a.save_checkpoint();
+    EXPECT_EQ(check("start"), 0.0);  // the average starts at the initial weights
+    for (int i = 0; i < 3; ++i) {
+      a.step();
+      a.save_checkpoint();
+      EXPECT_GT(check("step"), 0.0);
+    }
+    uninterrupted = a.step().loss;
+  }
+  Trainer b(o);  // from step 3: the optimizer's weights, not the averages, go on
+  const TrainStepResult r = b.step();
+  EXPECT_NEAR(r.loss, uninterrupted, 1e-6 * std::fabs(uninterrupted));
+  b.save_checkpoint();
+  check("resumed");
 }
 
 TEST_F(TrainTest, ResumeWithOtherSettingsIsANamedError) {
