@@ -466,6 +466,15 @@ TEST(VideoGeneratorTest, LongClipsAreChainedImageToVideoPasses) {
   EXPECT_EQ(t2v_plan.frames, 161);
   EXPECT_EQ(t2v_plan.passes, 1);
   EXPECT_EQ(t2v_plan.pass_frames, 161);
+
+  // A one-frame model length adds nothing per pass: one pass of the whole clip.
+  config["kino"] = Json{{"frames", 1}};
+  std::ofstream(root / "config.json") << config.dump(2);
+  r.seconds = 1.25;
+  const VideoPlan single = VideoGenerator::load(root, o)->plan(r);
+  EXPECT_EQ(single.frames, 21);
+  EXPECT_EQ(single.passes, 1);
+  EXPECT_EQ(single.pass_frames, 21);
 }
 
 TEST(VideoGeneratorTest, Wan22TypeModelsRunAt24FpsOnMultiplesOf32) {
