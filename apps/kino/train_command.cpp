@@ -132,6 +132,10 @@ void add_stage(CLI::App& train, gen::TrainStage stage, const char* help) {
     cmd->add_option("--first-frame", args->o.first_frame,
                     "Probability of a clean first latent frame (image-to-video)")
         ->capture_default_str();
+    cmd->add_option("--object-weight", args->o.object_weight,
+                    "Extra loss weight on latent pixels that stand out from their 3 x 3 "
+                    "neighbourhood (small objects); 0: all alike")
+        ->capture_default_str();
     cmd->add_option("--ema", args->o.ema,
                     "Decay of a moving average of the weights that the checkpoint's model files "
                     "hold (0: none; 0.999: about the last thousand steps)")

@@ -149,6 +149,19 @@ TEST_F(TrainTest, ObjectWeightRaisesTheLossOfMissedObjectsOnly) {
   EXPECT_THROW(train_options_validate(o), Error);
 }
 
+TEST_F(TrainTest, DitObjectWeightChangesTheLossAndOffIsThePlainLoss) {
+  testing::TestDir run("train_dit_object_weight");
+  TrainOptions o = options(TrainStage::dit, run.path());
+  o.scenes = 2;
+  const double plain = Trainer(o).loss_at(1);
+  o.object_weight = 4;
+  const double weighted = Trainer(o).loss_at(1);
+  EXPECT_TRUE(std::isfinite(weighted));
+  EXPECT_NE(weighted, plain);
+  o.object_weight = 0;
+  EXPECT_EQ(Trainer(o).loss_at(1), plain);
+}
+
 TEST_F(TrainTest, FrozenEncoderKeepsTheLatentsWhileTheDecoderLearns) {
   testing::TestDir run("train_freeze");
   TrainOptions o = options(TrainStage::vae, run.path());
