@@ -14,6 +14,7 @@
 #include "gen/train_export.h"
 #include "gen/train_tokenizer.h"
 #include "gen/trainer.h"
+#include "gen/wan_vae.h"
 #include "progress_bar.h"
 #include "scenes/scenes.h"
 
@@ -211,12 +212,15 @@ void add_train_command(CLI::App& app) {
     std::string model;
     gen::TinyEvalOptions o;
     bool image = false;
+    bool vae_only = false;
     int threads = 0;
   };
   auto ev = std::make_shared<EvalArgs>();
   ev->o.work_dir = "kino-eval";
   CLI::App* v = train->add_subcommand(
-      "eval", "Measure prompt adherence on held-out prompts (or image-to-video with --image)");
+      "eval",
+      "Measure prompt adherence on held-out prompts (image-to-video with --image, the VAE "
+      "alone with --vae-only)");
   v->add_option("--model", ev->model, "Model folder (a dit checkpoint or an exported model)")
       ->required();
   v->add_option("--cases", ev->o.cases, "Held-out prompts to generate")->capture_default_str();
@@ -225,9 +229,28 @@ void add_train_command(CLI::App& app) {
   v->add_option("--steps", ev->o.steps, "Denoising steps (0: the model's)")->capture_default_str();
   v->add_option("--out", ev->o.work_dir, "Folder for the clips")->capture_default_str();
   v->add_flag("--image", ev->image, "Image-to-video from each scene's first frame");
+  v->add_flag("--vae-only", ev->vae_only,
+              "The held-out clips themselves through the model's VAE: what it keeps of colour "
+              "and motion bounds the other scores");
   v->add_option("--threads", ev->threads, "CPU threads (0: one per core)");
   v->callback([ev] {
     gen::set_compute_threads(ev->threads);
+    if (ev->vae_only) {
+      const auto vae = gen::wan_vae_load(ev->model, gen::WanVaeOptions{});
+      const auto report = gen::tiny_eval_reconstruction(*vae, scenes::ClipFormat{}, ev->o);
+      double psnr = 0;
+      for (const auto& c : report.cases) {
+        psnr += c.clip_psnr / double(report.cases.size());
+        std::printf("%-4s %-60s hue %5.1f (%s) move %+.2f %+.2f %.1f dB\n", c.ok() ? "ok" : "FAIL",
+                    c.prompt.c_str(), c.hue,
+                    std::string(scenes::colour_name(scenes::colour_nearest_hue(c.hue))).c_str(),
+                    c.dx, c.dy, c.clip_psnr);
+      }
+      std::printf("reconstruction: %lld/%zu cases keep colour and motion (%.0f %%), %.1f dB\n",
+                  static_cast<long long>(report.passed()), report.cases.size(),
+                  100.0 * report.score(), psnr);
+      return;
+    }
     gen::PipelineOptions po;
     const auto g = gen::VideoGenerator::load(ev->model, po);
     const auto report = ev->image ? gen::tiny_eval_image(*g, ev->o) : gen::tiny_eval_adherence(*g, ev->o);

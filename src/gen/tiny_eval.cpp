@@ -2,8 +2,12 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstring>
+
+#include <ATen/ATen.h>
 
 #include "core/error.h"
+#include "gen/wan_vae.h"
 #include "media/frame.h"
 #include "media/image_writer.h"
 #include "media/video_decoder.h"
@@ -135,6 +139,65 @@ TinyEvalReport tiny_eval_image(const VideoGenerator& g, const TinyEvalOptions& o
     fail_bad_request("image evaluation needs an image-to-video model; " + g.model_name() +
                      " is text-to-video");
   return run_cases(g, o, true, progress);
+}
+
+TinyEvalReport tiny_eval_reconstruction(const WanVae& vae, const scenes::ClipFormat& format,
+                                        const TinyEvalOptions& o, const ProgressFn& progress) {
+  if (o.cases < 1 || o.cases > 1000)
+    fail_bad_request("cases must be 1..1000, got " + std::to_string(o.cases));
+  scenes::clip_format_validate(format);
+  at::NoGradGuard no_grad;
+  TinyEvalReport report;
+  const auto start = std::chrono::steady_clock::now();
+  const int64_t F = format.frames, H = format.height, W = format.width;
+  for (int64_t i = 0; i < o.cases; ++i) {
+    const scenes::Scene scene = held_out_scene(o.seed, i);
+    TinyEvalCase c;
+    c.prompt = caption(scene, i);
+    c.colour = scene.objects.front().colour;
+    c.motion = scene.objects.front().motion;
+    const std::vector<scenes::RgbImage> frames = scenes::scene_render(scene, format);
+    at::Tensor bytes = at::empty({F, H, W, 3}, at::kByte);
+    for (int64_t f = 0; f < F; ++f)
+      std::memcpy(bytes[f].data_ptr<uint8_t>(), frames[size_t(f)].rgb.data(),
+                  frames[size_t(f)].rgb.size());
+    const at::Tensor x = bytes.permute({3, 0, 1, 2}).unsqueeze(0).to(at::kFloat).div(127.5).sub(1);
+    const at::Tensor back = vae.decode(vae.encode(x.to(vae.options().device)))
+                                .to(at::kCPU, at::kFloat)
+                                .add(1)
+                                .mul(127.5)
+                                .round()
+                                .clamp(0, 255)
+                                .to(at::kByte)
+                                .squeeze(0)
+                                .permute({1, 2, 3, 0})
+                                .contiguous();
+    std::vector<scenes::RgbImage> rec(static_cast<size_t>(F));
+    double psnr_sum = 0;
+    for (int64_t f = 0; f < F; ++f) {
+      scenes::RgbImage& r = rec[size_t(f)];
+      r.width = int(W);
+      r.height = int(H);
+      const uint8_t* p = back[f].data_ptr<uint8_t>();
+      r.rgb.assign(p, p + H * W * 3);
+      psnr_sum += rgb_psnr(r, frames[size_t(f)]);
+    }
+    c.clip_psnr = psnr_sum / double(F);
+    measure(rec, c);
+    report.cases.push_back(c);
+    if (progress) {
+      Progress p;
+      p.done = i + 1;
+      p.total = o.cases;
+      p.stage = "reconstruction";
+      p.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      progress(p);
+    }
+  }
+  report.seconds_per_clip =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() /
+      double(o.cases);
+  return report;
 }
 
 std::vector<scenes::RgbImage> tiny_eval_read_clip(const fs::path& file) {

@@ -6,6 +6,8 @@
 //              colour and its centroid moves in the prompt's direction.
 //   image:     image-to-video from the first frame of a held-out scene with its caption; also
 //              the PSNR of the clip's first frame against the image.
+//   reconstruction: the held-out scenes' own clips through the VAE (encode, decode) and the
+//              same measure: what the VAE keeps of colour and motion bounds the other two.
 // Used by `kino train eval`, the tests on the shipped weights and the benchmark.
 #include <cstdint>
 #include <filesystem>
@@ -35,6 +37,7 @@ struct TinyEvalCase {
   bool colour_ok = false;  // colour_nearest_hue(hue) == colour
   bool motion_ok = false;  // the larger movement is along the prompt's direction, > 5 %
   double first_frame_psnr = 0;  // image cases: dB against the input image
+  double clip_psnr = 0;         // reconstruction cases: mean over the frames, dB
   bool ok() const { return colour_ok && motion_ok; }
 };
 
@@ -49,6 +52,12 @@ TinyEvalReport tiny_eval_adherence(const VideoGenerator& generator, const TinyEv
                                    const ProgressFn& progress = {});
 TinyEvalReport tiny_eval_image(const VideoGenerator& generator, const TinyEvalOptions& options,
                                const ProgressFn& progress = {});
+
+class WanVae;
+// Held-out clips at `format` through the VAE; nothing is written. The VAE runs as it was loaded.
+TinyEvalReport tiny_eval_reconstruction(const WanVae& vae, const scenes::ClipFormat& format,
+                                        const TinyEvalOptions& options,
+                                        const ProgressFn& progress = {});
 
 // The decoded frames of a clip, as 8-bit RGB.
 std::vector<scenes::RgbImage> tiny_eval_read_clip(const std::filesystem::path& file);

@@ -13,6 +13,7 @@
 #include "gen/tensor_io.h"
 #include "gen/train_export.h"
 #include "gen/train_model.h"
+#include "gen/tiny_eval.h"
 #include "gen/train_tokenizer.h"
 #include "gen/trainer.h"
 #include "gen/umt5_encoder.h"
@@ -381,6 +382,28 @@ TEST_F(TrainTest, EmaModelFilesHoldTheAverageOfTheWeights) {
   EXPECT_NEAR(r.loss, uninterrupted, 1e-6 * std::fabs(uninterrupted));
   b.save_checkpoint();
   check("resumed");
+}
+
+TEST_F(TrainTest, ReconstructionEvalMeasuresHeldOutClipsThroughTheVae) {
+  const auto vae = wan_vae_load(dir_->path() / "vae", WanVaeOptions{at::kFloat, at::kCPU});
+  scenes::ClipFormat format;
+  format.width = 32;
+  format.height = 32;
+  format.frames = 5;
+  TinyEvalOptions o;
+  o.cases = 3;
+  const TinyEvalReport r = tiny_eval_reconstruction(*vae, format, o);
+  ASSERT_EQ(r.cases.size(), 3u);
+  for (int64_t i = 0; i < 3; ++i) {
+    const TinyEvalCase& c = r.cases[size_t(i)];
+    const scenes::Scene scene = scenes::scene_sample(1, i, scenes::SceneSplit::held_out);
+    EXPECT_EQ(c.colour, scene.objects.front().colour);
+    EXPECT_FALSE(c.prompt.empty());
+    // An untrained VAE returns little of the clip, but a finite figure.
+    EXPECT_TRUE(std::isfinite(c.clip_psnr) && c.clip_psnr > 0 && c.clip_psnr < 99) << c.clip_psnr;
+  }
+  o.cases = 0;
+  EXPECT_THROW(tiny_eval_reconstruction(*vae, format, o), Error);
 }
 
 TEST_F(TrainTest, ResumeWithOtherSettingsIsANamedError) {
