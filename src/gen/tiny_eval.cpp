@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <functional>
 
 #include <ATen/ATen.h>
 
@@ -61,10 +62,43 @@ void measure(const std::vector<scenes::RgbImage>& frames, TinyEvalCase& c) {
   c.motion_ok = along > 0.05 && along > across;
 }
 
-TinyEvalReport run_cases(const VideoGenerator& g, const TinyEvalOptions& o, bool image,
-                         const ProgressFn& progress) {
+void check_cases(const TinyEvalOptions& o) {
   if (o.cases < 1 || o.cases > 1000)
     fail_bad_request("cases must be 1..1000, got " + std::to_string(o.cases));
+}
+
+// Case i of every evaluation: held-out scene i, its caption, colour and motion, filled in by
+// `run` (the clip and its measures), progress per case under `stage`, the time per clip.
+TinyEvalReport each_case(const TinyEvalOptions& o, const char* stage, const ProgressFn& progress,
+                         const std::function<void(int64_t, const scenes::Scene&, TinyEvalCase&)>& run) {
+  TinyEvalReport report;
+  const auto start = std::chrono::steady_clock::now();
+  for (int64_t i = 0; i < o.cases; ++i) {
+    const scenes::Scene scene = held_out_scene(o.seed, i);
+    TinyEvalCase c;
+    c.prompt = caption(scene, i);
+    c.colour = scene.objects.front().colour;
+    c.motion = scene.objects.front().motion;
+    run(i, scene, c);
+    report.cases.push_back(c);
+    if (progress) {
+      Progress p;
+      p.done = i + 1;
+      p.total = o.cases;
+      p.stage = stage;
+      p.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      progress(p);
+    }
+  }
+  report.seconds_per_clip =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() /
+      double(o.cases);
+  return report;
+}
+
+TinyEvalReport run_cases(const VideoGenerator& g, const TinyEvalOptions& o, bool image,
+                         const ProgressFn& progress) {
+  check_cases(o);
   std::error_code ec;
   fs::create_directories(o.work_dir, ec);
   if (ec) fail(ErrorCode::internal, "cannot create " + o.work_dir.string() + ": " + ec.message());
@@ -74,15 +108,8 @@ TinyEvalReport run_cases(const VideoGenerator& g, const TinyEvalOptions& o, bool
   format.height = int(d.height);
   format.frames = int(d.frames);
   format.fps = Rational{d.fps, 1};
-  TinyEvalReport report;
-  const auto start = std::chrono::steady_clock::now();
-  for (int64_t i = 0; i < o.cases; ++i) {
-    const scenes::Scene scene = held_out_scene(o.seed, i);
-    const scenes::SceneObject& object = scene.objects.front();
-    TinyEvalCase c;
-    c.prompt = caption(scene, i);
-    c.colour = object.colour;
-    c.motion = object.motion;
+  return each_case(o, image ? "image" : "adherence", progress,
+                   [&](int64_t i, const scenes::Scene& scene, TinyEvalCase& c) {
     VideoRequest r;
     r.prompt = c.prompt;
     r.seed = int64_t(o.seed) + i;
@@ -100,20 +127,7 @@ TinyEvalReport run_cases(const VideoGenerator& g, const TinyEvalOptions& o, bool
     const std::vector<scenes::RgbImage> frames = tiny_eval_read_clip(clip);
     measure(frames, c);
     if (image && !frames.empty()) c.first_frame_psnr = rgb_psnr(frames.front(), first);
-    report.cases.push_back(c);
-    if (progress) {
-      Progress p;
-      p.done = i + 1;
-      p.total = o.cases;
-      p.stage = image ? "image" : "adherence";
-      p.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      progress(p);
-    }
-  }
-  report.seconds_per_clip =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() /
-      double(o.cases);
-  return report;
+  });
 }
 
 }  // namespace
@@ -143,19 +157,12 @@ TinyEvalReport tiny_eval_image(const VideoGenerator& g, const TinyEvalOptions& o
 
 TinyEvalReport tiny_eval_reconstruction(const WanVae& vae, const scenes::ClipFormat& format,
                                         const TinyEvalOptions& o, const ProgressFn& progress) {
-  if (o.cases < 1 || o.cases > 1000)
-    fail_bad_request("cases must be 1..1000, got " + std::to_string(o.cases));
+  check_cases(o);
   scenes::clip_format_validate(format);
   at::NoGradGuard no_grad;
-  TinyEvalReport report;
-  const auto start = std::chrono::steady_clock::now();
   const int64_t F = format.frames, H = format.height, W = format.width;
-  for (int64_t i = 0; i < o.cases; ++i) {
-    const scenes::Scene scene = held_out_scene(o.seed, i);
-    TinyEvalCase c;
-    c.prompt = caption(scene, i);
-    c.colour = scene.objects.front().colour;
-    c.motion = scene.objects.front().motion;
+  return each_case(o, "reconstruction", progress,
+                   [&](int64_t, const scenes::Scene& scene, TinyEvalCase& c) {
     const std::vector<scenes::RgbImage> frames = scenes::scene_render(scene, format);
     at::Tensor bytes = at::empty({F, H, W, 3}, at::kByte);
     for (int64_t f = 0; f < F; ++f)
@@ -184,20 +191,7 @@ TinyEvalReport tiny_eval_reconstruction(const WanVae& vae, const scenes::ClipFor
     }
     c.clip_psnr = psnr_sum / double(F);
     measure(rec, c);
-    report.cases.push_back(c);
-    if (progress) {
-      Progress p;
-      p.done = i + 1;
-      p.total = o.cases;
-      p.stage = "reconstruction";
-      p.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      progress(p);
-    }
-  }
-  report.seconds_per_clip =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() /
-      double(o.cases);
-  return report;
+  });
 }
 
 std::vector<scenes::RgbImage> tiny_eval_read_clip(const fs::path& file) {
