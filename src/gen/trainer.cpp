@@ -99,6 +99,10 @@ void train_options_validate(const TrainOptions& o) {
     bad("train_shift must be 0..100, got " + std::to_string(o.train_shift));
   if (!(o.object_weight >= 0 && o.object_weight <= 100))
     bad("object_weight must be 0..100, got " + std::to_string(o.object_weight));
+  if (!(o.first_frame_weight >= 1 && o.first_frame_weight <= 100))
+    bad("first_frame_weight must be 1..100, got " + std::to_string(o.first_frame_weight));
+  if (o.first_frame_weight != 1 && o.stage != TrainStage::vae)
+    bad("first_frame_weight is for the vae stage only");
   if (!(o.ema >= 0 && o.ema < 1)) bad("ema must be in [0, 1), got " + std::to_string(o.ema));
   if (o.ema > 0 && o.stage != TrainStage::dit) bad("ema is for the dit stage only");
   if (o.decay_from < 0) bad("decay_from must be >= 0, got " + std::to_string(o.decay_from));
@@ -172,6 +176,7 @@ struct Trainer::State {
            {"vae_frames", o.vae_frames},
            {"freeze_encoder", o.freeze_encoder},
            {"object_weight", o.object_weight},
+           {"first_frame_weight", o.first_frame_weight},
            {"vae_dtype", std::string(c10::toString(o.vae_dtype))},
            {"model", tiny_model_config_json(cfg)}};
     if (lat_mean.defined()) {
@@ -373,7 +378,8 @@ struct Trainer::State {
       const at::Tensor zn = z + o.latent_noise * at::randn(z.sizes(), gen);
       const at::Tensor rec = vae->decode(zn);
       const at::Tensor err = rec - b.frames;
-      const at::Tensor w = object_weights(b.frames);
+      at::Tensor w = object_weights(b.frames);
+      if (o.first_frame_weight != 1) w.select(2, 0).mul_(o.first_frame_weight);
       return ((err.abs() + err.pow(2)) * w).sum() / (w.sum() * double(err.size(1))) +
              o.latent_penalty * z.pow(2).mean();
     }

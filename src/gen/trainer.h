@@ -79,6 +79,11 @@ struct TrainOptions {
   // Train the decoder only: the latents (and so a DiT trained on them) stay valid while the
   // reconstruction improves.
   bool freeze_encoder = false;
+  // Loss weight of each clip's first frame relative to the others. Image-to-video keeps the
+  // input image as latent frame 0, so the decoded frame 0 is what users compare with their
+  // image; the causal decoder makes it from that latent frame alone (only the last temporal
+  // tap of each conv sees it), so it can improve without costing the later frames much.
+  double first_frame_weight = 1;
   // Extra loss weight on what stands out from its surroundings (the objects): in the vae stage
   // pixels that differ from a 17 x 17 blur of their frame, in the dit stage latent pixels that
   // differ from their 3 x 3 neighbourhood. 0 weighs everything alike.

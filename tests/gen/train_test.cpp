@@ -150,6 +150,23 @@ TEST_F(TrainTest, ObjectWeightRaisesTheLossOfMissedObjectsOnly) {
   EXPECT_THROW(train_options_validate(o), Error);
 }
 
+TEST_F(TrainTest, FirstFrameWeightIsForTheVaeStageAndOneIsThePlainLoss) {
+  testing::TestDir run("train_first_frame_weight");
+  TrainOptions o = options(TrainStage::vae, run.path());
+  const double plain = Trainer(o).loss_at(1);
+  o.first_frame_weight = 1;
+  EXPECT_EQ(Trainer(o).loss_at(1), plain);
+  o.first_frame_weight = 8;
+  const double weighted = Trainer(o).loss_at(1);
+  EXPECT_TRUE(std::isfinite(weighted));
+  EXPECT_NE(weighted, plain);
+  o.first_frame_weight = 0.5;
+  EXPECT_THROW(train_options_validate(o), Error);
+  TrainOptions d = options(TrainStage::dit, run.path());
+  d.first_frame_weight = 8;
+  EXPECT_THROW(train_options_validate(d), Error);
+}
+
 TEST_F(TrainTest, DitObjectWeightChangesTheLossAndOffIsThePlainLoss) {
   testing::TestDir run("train_dit_object_weight");
   TrainOptions o = options(TrainStage::dit, run.path());
