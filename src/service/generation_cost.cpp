@@ -61,11 +61,22 @@ std::pair<int, int> generation_output_size(std::string_view resolution, std::str
       !number(aspect.substr(colon + 1), &h) || w > 4 * h || h > 4 * w)
     fail_bad_request("aspect must be \"W:H\" between 1:4 and 4:1, got \"" + std::string(aspect) +
                      "\"");
-  const int64_t s = *short_side;
-  // The long side rounded to the nearest even number.
-  auto even_long = [&](int64_t num, int64_t den) { return 2 * ((s * num + den) / (2 * den)); };
-  if (w >= h) return {int(even_long(w, h)), int(s)};
-  return {int(s), int(even_long(h, w))};
+  // The largest even size of the aspect inside the resolution's 16:9 frame (1080p: 1920x1080,
+  // or 1080x1920 for portrait), as the CLI and the editor's presets size things: wider than
+  // 16:9 keeps the long side (21:9 -> 1920x822) rather than growing past what 1080p players
+  // and H.264 level 4.2 expect.
+  const int64_t s = *short_side, box = 2 * ((s * 16 + 9) / 18);  // 1080 -> 1920, 480 -> 854
+  auto even = [](int64_t num, int64_t den) {
+    return std::max<int64_t>(2, 2 * ((num + den) / (2 * den)));
+  };
+  const int64_t lo = std::min(w, h), hi = std::max(w, h);
+  int64_t long_len = even(s * hi, lo), short_len = s;
+  if (long_len > box) {
+    long_len = box;
+    short_len = even(box * lo, hi);
+  }
+  if (w >= h) return {int(long_len), int(short_len)};
+  return {int(short_len), int(long_len)};
 }
 
 }  // namespace kino::service

@@ -24,8 +24,9 @@ std::string generation_resolution_names();  // "480p, 720p, 1080p"
 int64_t generation_cost(const GenerationCosts& costs, int64_t seconds, std::string_view resolution);
 
 // The file size a clip of `resolution` and `aspect` ("16:9", "9:16", "1:1", "4:5" or any
-// "W:H") is delivered at: the short side is the resolution's, the long side follows the
-// aspect, both even ("720p", "16:9" -> 1280x720). Error(bad_request) for bad values.
+// "W:H") is delivered at: the largest even size of that aspect inside the resolution's 16:9
+// frame, turned upright for portrait ("720p", "16:9" -> 1280x720; "1080p", "21:9" -> 1920x822;
+// "1080p", "4:5" -> 1080x1350). Error(bad_request) for bad values.
 std::pair<int, int> generation_output_size(std::string_view resolution, std::string_view aspect);
 
 }  // namespace kino::service

@@ -76,7 +76,7 @@ TEST(GenerationCostTest, TableBySecondsAndResolution) {
   }
 }
 
-TEST(GenerationCostTest, OutputSizeHasTheResolutionsShortSide) {
+TEST(GenerationCostTest, OutputSizeFitsTheResolutionsFrame) {
   using P = std::pair<int, int>;
   EXPECT_EQ(generation_output_size("1080p", "16:9"), P(1920, 1080));
   EXPECT_EQ(generation_output_size("1080p", "9:16"), P(1080, 1920));
@@ -84,6 +84,11 @@ TEST(GenerationCostTest, OutputSizeHasTheResolutionsShortSide) {
   EXPECT_EQ(generation_output_size("480p", "16:9"), P(854, 480));
   EXPECT_EQ(generation_output_size("1080p", "1:1"), P(1080, 1080));
   EXPECT_EQ(generation_output_size("1080p", "4:5"), P(1080, 1350));
+  EXPECT_EQ(generation_output_size("1080p", "4:3"), P(1440, 1080));
+  // Wider than 16:9 keeps the frame's long side, as the CLI does.
+  EXPECT_EQ(generation_output_size("1080p", "21:9"), P(1920, 822));
+  EXPECT_EQ(generation_output_size("1080p", "9:21"), P(822, 1920));
+  EXPECT_EQ(generation_output_size("720p", "4:1"), P(1280, 320));
   EXPECT_THROW(generation_output_size("1080p", "5:1"), Error);
   EXPECT_THROW(generation_output_size("1080p", "16x9"), Error);
   EXPECT_THROW(generation_output_size("1080p", ":9"), Error);
