@@ -2,12 +2,12 @@
 
 #include <chrono>
 #include <cmath>
-#include <cstring>
 #include <functional>
 
 #include <ATen/ATen.h>
 
 #include "core/error.h"
+#include "gen/train_model.h"
 #include "gen/wan_vae.h"
 #include "media/frame.h"
 #include "media/image_writer.h"
@@ -160,35 +160,15 @@ TinyEvalReport tiny_eval_reconstruction(const WanVae& vae, const scenes::ClipFor
   check_cases(o);
   scenes::clip_format_validate(format);
   at::NoGradGuard no_grad;
-  const int64_t F = format.frames, H = format.height, W = format.width;
+  const int64_t F = format.frames;
   return each_case(o, "reconstruction", progress,
                    [&](int64_t, const scenes::Scene& scene, TinyEvalCase& c) {
     const std::vector<scenes::RgbImage> frames = scenes::scene_render(scene, format);
-    at::Tensor bytes = at::empty({F, H, W, 3}, at::kByte);
-    for (int64_t f = 0; f < F; ++f)
-      std::memcpy(bytes[f].data_ptr<uint8_t>(), frames[size_t(f)].rgb.data(),
-                  frames[size_t(f)].rgb.size());
-    const at::Tensor x = bytes.permute({3, 0, 1, 2}).unsqueeze(0).to(at::kFloat).div(127.5).sub(1);
-    const at::Tensor back = vae.decode(vae.encode(x.to(vae.options().device)))
-                                .to(at::kCPU, at::kFloat)
-                                .add(1)
-                                .mul(127.5)
-                                .round()
-                                .clamp(0, 255)
-                                .to(at::kByte)
-                                .squeeze(0)
-                                .permute({1, 2, 3, 0})
-                                .contiguous();
-    std::vector<scenes::RgbImage> rec(static_cast<size_t>(F));
+    const at::Tensor x = tiny_clips_tensor({frames});
+    const std::vector<scenes::RgbImage> rec =
+        tiny_clip_frames(vae.decode(vae.encode(x.to(vae.options().device))));
     double psnr_sum = 0;
-    for (int64_t f = 0; f < F; ++f) {
-      scenes::RgbImage& r = rec[size_t(f)];
-      r.width = int(W);
-      r.height = int(H);
-      const uint8_t* p = back[f].data_ptr<uint8_t>();
-      r.rgb.assign(p, p + H * W * 3);
-      psnr_sum += rgb_psnr(r, frames[size_t(f)]);
-    }
+    for (int64_t f = 0; f < F; ++f) psnr_sum += rgb_psnr(rec[size_t(f)], frames[size_t(f)]);
     c.clip_psnr = psnr_sum / double(F);
     measure(rec, c);
   });

@@ -3,6 +3,7 @@
 #include <ATen/CPUGeneratorImpl.h>
 
 #include <cmath>
+#include <cstring>
 #include <fstream>
 
 #include "core/error.h"
@@ -309,6 +310,43 @@ int64_t param_count(const ParamMap& params) {
 
 bool tiny_vae_encoder_side(const std::string& name) {
   return name.rfind("encoder.", 0) == 0 || name.rfind("conv1.", 0) == 0;
+}
+
+at::Tensor tiny_clips_tensor(const std::vector<std::vector<scenes::RgbImage>>& clips) {
+  const int64_t B = int64_t(clips.size()), F = int64_t(clips.at(0).size());
+  const int64_t H = clips[0].at(0).height, W = clips[0][0].width;
+  at::Tensor bytes = at::empty({B, F, H, W, 3}, at::TensorOptions().dtype(at::kByte));
+  uint8_t* p = bytes.data_ptr<uint8_t>();
+  for (const auto& clip : clips)
+    for (const auto& frame : clip) {
+      if (int64_t(clip.size()) != F || frame.width != W || frame.height != H)
+        fail_bad_request("tiny_clips_tensor: the clips differ in size");
+      std::memcpy(p, frame.rgb.data(), frame.rgb.size());
+      p += frame.rgb.size();
+    }
+  return bytes.permute({0, 4, 1, 2, 3}).to(at::kFloat).div(127.5).sub(1.0).contiguous();
+}
+
+std::vector<scenes::RgbImage> tiny_clip_frames(const at::Tensor& clip) {
+  const at::Tensor bytes = clip.to(at::kCPU, at::kFloat)
+                               .add(1)
+                               .mul(127.5)
+                               .round()
+                               .clamp(0, 255)
+                               .to(at::kByte)
+                               .squeeze(0)
+                               .permute({1, 2, 3, 0})
+                               .contiguous();
+  const int64_t F = bytes.size(0), H = bytes.size(1), W = bytes.size(2);
+  std::vector<scenes::RgbImage> frames(static_cast<size_t>(F));
+  for (int64_t f = 0; f < F; ++f) {
+    scenes::RgbImage& r = frames[size_t(f)];
+    r.width = int(W);
+    r.height = int(H);
+    const uint8_t* p = bytes[f].data_ptr<uint8_t>();
+    r.rgb.assign(p, p + H * W * 3);
+  }
+  return frames;
 }
 
 }  // namespace kino::gen

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "core/json.h"
 #include "gen/umt5_config.h"
@@ -70,6 +71,11 @@ void tiny_write_model(const std::filesystem::path& dir, const TinyModelConfig& c
 ParamMap tiny_read_params(const std::filesystem::path& file, const ShapeMap& expected);
 
 int64_t param_count(const ParamMap& params);
+
+// Rendered clips of one size as the VAE takes them: float32 [B, 3, F, H, W] in [-1, 1].
+at::Tensor tiny_clips_tensor(const std::vector<std::vector<scenes::RgbImage>>& clips);
+// One clip [1, 3, F, H, W] in [-1, 1] (any device and dtype) back as 8-bit frames, rounded.
+std::vector<scenes::RgbImage> tiny_clip_frames(const at::Tensor& clip);
 
 // Whether a VAE parameter makes the latent (the encoder and the conv after it): what
 // `kino train vae --freeze-encoder` holds fixed and what `kino train export` requires to match.

@@ -49,20 +49,6 @@ void copy_into(const fs::path& from, const fs::path& to) {
          "cannot copy " + from.string() + " to " + to.string() + ": " + ec.message());
 }
 
-// Clips [B, 3, F, H, W] in [-1, 1] from 8-bit frames.
-at::Tensor clips_tensor(const std::vector<std::vector<scenes::RgbImage>>& clips) {
-  const int64_t B = int64_t(clips.size()), F = int64_t(clips[0].size());
-  const int64_t H = clips[0][0].height, W = clips[0][0].width;
-  at::Tensor bytes = at::empty({B, F, H, W, 3}, at::TensorOptions().dtype(at::kByte));
-  uint8_t* p = bytes.data_ptr<uint8_t>();
-  for (const auto& clip : clips)
-    for (const auto& frame : clip) {
-      std::memcpy(p, frame.rgb.data(), frame.rgb.size());
-      p += frame.rgb.size();
-    }
-  return bytes.permute({0, 4, 1, 2, 3}).to(at::kFloat).div(127.5).sub(1.0).contiguous();
-}
-
 // Scales all gradients down together when their joint L2 norm exceeds max_norm.
 void clip_grad_norm(const std::vector<at::Tensor>& params, double max_norm) {
   double total = 0;
@@ -131,7 +117,7 @@ struct Trainer::State {
   TrainOptions o;
   TinyModelConfig cfg;
   ParamMap dit_p, umt5_p, vae_p;  // trainable parameters of the stage
-  ParamMap dit_ema, umt5_ema;      // dit stage with o.ema > 0: their moving averages
+  ParamMap dit_ema, umt5_ema;     // dit stage with o.ema > 0: their moving averages
   std::unique_ptr<WanVae> vae;
   std::unique_ptr<WanDit> dit;
   std::unique_ptr<UMT5Encoder> umt5;
@@ -202,7 +188,7 @@ struct Trainer::State {
       std::vector<std::vector<scenes::RgbImage>> clips;
       for (int64_t j = i; j < std::min(n, i + kChunk); ++j)
         clips.push_back(render(scenes::scene_sample(o.seed, first + j, scenes::SceneSplit::train)));
-      chunks.push_back(vae->encode(clips_tensor(clips)).to(at::kFloat));
+      chunks.push_back(vae->encode(tiny_clips_tensor(clips)).to(at::kFloat));
     }
     return at::cat(chunks);
   }
@@ -285,7 +271,7 @@ struct Trainer::State {
       const auto captions = scenes::scene_captions(scene);
       b.captions.push_back(captions[mix(o.seed, uint64_t(position)) % captions.size()]);
     }
-    if (!clips.empty()) b.frames = clips_tensor(clips);
+    if (!clips.empty()) b.frames = tiny_clips_tensor(clips);
     return b;
   }
 
@@ -344,7 +330,8 @@ struct Trainer::State {
         auto st = SafetensorsFile::open(file);
         const TensorInfo* info = st->find("latents");
         bool same = info != nullptr;
-        for (const auto& [k, v] : stamp) same = same && st->metadata().count(k) && st->metadata().at(k) == v;
+        for (const auto& [k, v] : stamp)
+          same = same && st->metadata().count(k) && st->metadata().at(k) == v;
         if (same) block = safetensors_tensor(st, *info).to(at::kFloat).clone();
       }
       if (!block.defined()) {
@@ -573,8 +560,7 @@ struct Trainer::State {
   }
 };
 
-Trainer::Trainer(const TrainOptions& options, const ProgressFn& progress,
-                 const CancelToken* cancel)
+Trainer::Trainer(const TrainOptions& options, const ProgressFn& progress, const CancelToken* cancel)
     : s_(std::make_unique<State>()) {
   train_options_validate(options);
   if (options.threads > 0) set_compute_threads(options.threads);
@@ -729,7 +715,7 @@ double Trainer::reconstruction_psnr(int64_t clips) const {
       frames.push_back(scenes::scene_render_frame(scene, s.cfg.clip, f));
     list.push_back(std::move(frames));
   }
-  const at::Tensor x = clips_tensor(list);
+  const at::Tensor x = tiny_clips_tensor(list);
   const at::Tensor rec = s.vae->decode(s.vae->encode(x));
   const double mse = (rec - x).pow(2).mean().item<double>() / 4.0;  // in [0, 1] units
   return 10.0 * std::log10(1.0 / std::max(mse, 1e-12));
