@@ -632,17 +632,15 @@ std::unique_ptr<WanVae> wan_vae_load(const std::filesystem::path& model,
     fail_unsupported(model.string() + ": several VAE files found (" +
                      folder.vae_files[0].filename().string() + ", " +
                      folder.vae_files[1].filename().string() + "); pass one file");
-  const bool v22 =
-      wan_vae_diffusers_wan22(WeightSet::open(folder.vae_files, [](std::string_view n) {
-                                return std::string(n);
-                              }).original_names());
-  WeightSet weights = WeightSet::open(
-      folder.vae_files, [v22](std::string_view n) { return wan_vae_internal_name(n, v22); });
-  const WanVaeConfig cfg =
-      wan_vae_config_from_shapes(weights.shapes(), folder.vae_files.front().string());
-  const auto stats =
-      wan_vae_file_latent_stats(SafetensorsFile::open(folder.vae_files.front())->metadata(),
-                                cfg.z_dim, folder.vae_files.front().string());
+  const std::shared_ptr<const SafetensorsFile> file = SafetensorsFile::open(folder.vae_files[0]);
+  std::vector<std::string> names;
+  for (const TensorInfo& t : file->tensors()) names.push_back(t.name);
+  const bool v22 = wan_vae_diffusers_wan22(names);
+  WeightSet weights =
+      WeightSet::open({file}, [v22](std::string_view n) { return wan_vae_internal_name(n, v22); });
+  const std::string what = file->path().string();
+  const WanVaeConfig cfg = wan_vae_config_from_shapes(weights.shapes(), what);
+  const auto stats = wan_vae_file_latent_stats(file->metadata(), cfg.z_dim, what);
   return std::make_unique<WanVae>(cfg, weights, options, stats);
 }
 

@@ -7,9 +7,16 @@
 namespace kino::gen {
 
 WeightSet WeightSet::open(const std::vector<std::filesystem::path>& files, const Rename& rename) {
+  std::vector<std::shared_ptr<const SafetensorsFile>> open_files;
+  for (const auto& path : files) open_files.push_back(SafetensorsFile::open(path));
+  return open(open_files, rename);
+}
+
+WeightSet WeightSet::open(const std::vector<std::shared_ptr<const SafetensorsFile>>& files,
+                          const Rename& rename) {
   WeightSet set;
-  for (const auto& path : files) {
-    auto file = SafetensorsFile::open(path);
+  for (const auto& file : files) {
+    const std::filesystem::path& path = file->path();
     for (const auto& info : file->tensors()) {
       std::string name = rename(info.name);
       auto [it, inserted] = set.entries_.emplace(name, Entry{file, &info, {}, {}});
@@ -21,7 +28,7 @@ WeightSet WeightSet::open(const std::vector<std::filesystem::path>& files, const
                          it->second.file->path().string());
       set.shapes_[name] = info.shape;
     }
-    set.files_.push_back(std::move(file));
+    set.files_.push_back(file);
   }
   return set;
 }

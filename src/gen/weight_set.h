@@ -24,6 +24,9 @@ class WeightSet {
   // places is Error(unsupported) unless both have the same dtype and shape (tied copies; the
   // first is kept).
   static WeightSet open(const std::vector<std::filesystem::path>& files, const Rename& rename);
+  // The same on files already open (a loader that read their names or metadata first).
+  static WeightSet open(const std::vector<std::shared_ptr<const SafetensorsFile>>& files,
+                        const Rename& rename);
   // In-memory tensors under internal names (a trainer's parameters). get() hands them back
   // as they are when dtype and device already match: no copy, autograd history intact.
   static WeightSet from_tensors(const std::map<std::string, at::Tensor>& tensors);
