@@ -154,6 +154,10 @@ void add_stage(CLI::App& train, gen::TrainStage stage, const char* help) {
                     "Extra reconstruction weight on pixels that stand out from a 17 x 17 blur "
                     "(small objects); 0: all pixels alike")
         ->capture_default_str();
+    cmd->add_option("--ema", args->o.ema,
+                    "Decay of a moving average of the weights that the checkpoint's VAE file "
+                    "holds (0: none; 0.999: about the last thousand steps)")
+        ->capture_default_str();
     cmd->add_option("--first-frame-weight", args->o.first_frame_weight,
                     "Loss weight of each clip's first frame, the one image-to-video keeps from "
                     "the input image (1: like the others)")

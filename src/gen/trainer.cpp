@@ -90,7 +90,6 @@ void train_options_validate(const TrainOptions& o) {
   if (o.first_frame_weight != 1 && o.stage != TrainStage::vae)
     bad("first_frame_weight is for the vae stage only");
   if (!(o.ema >= 0 && o.ema < 1)) bad("ema must be in [0, 1), got " + std::to_string(o.ema));
-  if (o.ema > 0 && o.stage != TrainStage::dit) bad("ema is for the dit stage only");
   if (o.decay_from < 0) bad("decay_from must be >= 0, got " + std::to_string(o.decay_from));
   if (!(o.clip_grad > 0)) bad("clip_grad must be > 0, got " + std::to_string(o.clip_grad));
   if (o.scenes < 0) bad("scenes must be >= 0, got " + std::to_string(o.scenes));
@@ -117,7 +116,7 @@ struct Trainer::State {
   TrainOptions o;
   TinyModelConfig cfg;
   ParamMap dit_p, umt5_p, vae_p;  // trainable parameters of the stage
-  ParamMap dit_ema, umt5_ema;     // dit stage with o.ema > 0: their moving averages
+  ParamMap dit_ema, umt5_ema, vae_ema;  // with o.ema > 0: the moving averages of the stage's
   std::unique_ptr<WanVae> vae;
   std::unique_ptr<WanDit> dit;
   std::unique_ptr<UMT5Encoder> umt5;
@@ -484,7 +483,7 @@ struct Trainer::State {
 
   void write_model(const fs::path& dir, at::ScalarType dtype) const {
     if (o.stage == TrainStage::vae) {
-      tiny_write_model(dir, cfg, {}, {}, vae_p, dtype);
+      tiny_write_model(dir, cfg, {}, {}, o.ema > 0 ? vae_ema : vae_p, dtype);
       return;
     }
     if (o.ema > 0)
@@ -497,21 +496,32 @@ struct Trainer::State {
 
   static constexpr const char* kWeightsState = "weights.state";
 
+  // The stage's trainable parameters and their averages, under the prefixes weights.state uses.
+  struct Averaged {
+    const char* prefix;
+    ParamMap* weights;
+    ParamMap* average;
+  };
+  std::vector<Averaged> averaged() {
+    if (o.stage == TrainStage::vae) return {{"vae/", &vae_p, &vae_ema}};
+    return {{"dit/", &dit_p, &dit_ema}, {"umt5/", &umt5_p, &umt5_ema}};
+  }
+
   // The optimizer's weights, beside model files that hold their averages.
-  void save_weights(const fs::path& file) const {
+  void save_weights(const fs::path& file) {
     std::vector<std::pair<std::string, at::Tensor>> list;
-    for (const auto& [n, t] : dit_p) list.emplace_back("dit/" + n, t.detach());
-    for (const auto& [n, t] : umt5_p) list.emplace_back("umt5/" + n, t.detach());
+    for (const auto& a : averaged())
+      for (const auto& [n, t] : *a.weights) list.emplace_back(a.prefix + n, t.detach());
     safetensors_write(file, list, {{"kino", "weights the averages in the model files follow"}});
   }
 
-  // After dit_p and umt5_p were read from a checkpoint's model files: where the checkpoint has
-  // weights.state, the model files held averages and the optimizer's weights are there.
+  // After the stage's parameters were read from a checkpoint's model files: where the
+  // checkpoint has weights.state, the model files held averages and the optimizer's weights
+  // are there.
   void load_weights(const fs::path& ck) {
     const fs::path file = ck / kWeightsState;
     if (fs::exists(file)) {
-      dit_ema = dit_p;
-      umt5_ema = umt5_p;
+      for (const auto& a : averaged()) *a.average = *a.weights;
       auto st = SafetensorsFile::open(file);
       auto read = [&](const std::string& prefix, ParamMap& m) {
         for (auto& [n, t] : m) {
@@ -522,10 +532,10 @@ struct Trainer::State {
           t = safetensors_tensor(st, *info).to(at::kFloat).clone().requires_grad_(true);
         }
       };
-      read("dit/", dit_p);
-      read("umt5/", umt5_p);
-      for (auto* m : {&dit_ema, &umt5_ema})
-        for (auto& [n, t] : *m) t = t.detach();
+      for (const auto& a : averaged()) {
+        read(a.prefix, *a.weights);
+        for (auto& [n, t] : *a.average) t = t.detach();
+      }
     }
     start_ema_where_missing();
   }
@@ -533,17 +543,16 @@ struct Trainer::State {
   // An average not yet started (a new run, or --ema added on resume) starts at the weights.
   void start_ema_where_missing() {
     if (o.ema <= 0) return;
-    if (dit_ema.empty())
-      for (const auto& [n, t] : dit_p) dit_ema.emplace(n, t.detach().clone());
-    if (umt5_ema.empty())
-      for (const auto& [n, t] : umt5_p) umt5_ema.emplace(n, t.detach().clone());
+    for (const auto& a : averaged())
+      if (a.average->empty())
+        for (const auto& [n, t] : *a.weights) a.average->emplace(n, t.detach().clone());
   }
 
   void update_ema() {
     if (o.ema <= 0) return;
     at::NoGradGuard no_grad;
-    for (auto [avg, now] : {std::pair{&dit_ema, &dit_p}, std::pair{&umt5_ema, &umt5_p}})
-      for (auto& [n, e] : *avg) e.mul_(o.ema).add_(now->at(n).detach(), 1 - o.ema);
+    for (const auto& a : averaged())
+      for (auto& [n, e] : *a.average) e.mul_(o.ema).add_(a.weights->at(n).detach(), 1 - o.ema);
   }
 
   void truncate_log() const {
@@ -608,6 +617,7 @@ Trainer::Trainer(const TrainOptions& options, const ProgressFn& progress, const 
     s.done = json_require_int(saved, "step", (ck / "trainer.json").string());
     if (options.stage == TrainStage::vae) {
       s.vae_p = tiny_read_params(ck / kTinyVaeFile, wan_vae_expected_shapes(s.cfg.vae));
+      s.load_weights(ck);
     } else {
       s.dit_p = tiny_read_params(ck / kTinyDitFile, wan_dit_expected_shapes(s.cfg.dit));
       s.umt5_p = tiny_read_params(ck / kTinyUmt5File, umt5_expected_shapes(s.cfg.umt5));
@@ -634,6 +644,7 @@ Trainer::Trainer(const TrainOptions& options, const ProgressFn& progress, const 
   } else {
     if (options.stage == TrainStage::vae) {
       s.vae_p = tiny_init_vae(s.cfg.vae, options.seed);
+      s.start_ema_where_missing();
     } else {
       s.dit_p = tiny_init_dit(s.cfg.dit, options.seed);
       s.umt5_p = tiny_init_umt5(s.cfg.umt5, mix(options.seed, 5));

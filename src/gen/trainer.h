@@ -54,11 +54,11 @@ struct TrainOptions {
   // visible through the noise up to sigma ~0.95 (their colour is a mean over hundreds of latent
   // pixels), so the caption only matters above that: a higher shift trains there more often.
   double train_shift = 0;
-  // Decay of an exponential moving average of the DiT's and text encoder's weights (0: none;
-  // 0.999 averages over about the last thousand steps). The checkpoint's model files then hold
-  // the average, which is what generation, evaluation and export use, and the weights the
-  // optimizer steps go to checkpoint/weights.state. Sampled clips from a constant learning rate
-  // follow the step-to-step noise of the weights; the average does not.
+  // Decay of an exponential moving average of the stage's weights (the DiT and text encoder, or
+  // the VAE; 0: none; 0.999 averages over about the last thousand steps). The checkpoint's
+  // model files then hold the average, which is what generation, evaluation and export use,
+  // and the weights the optimizer steps go to checkpoint/weights.state. Sampled clips from a
+  // constant learning rate follow the step-to-step noise of the weights; the average does not.
   double ema = 0;
   // The frozen VAE's encode dtype: bf16 is several times faster on CPUs with bf16 matrix units
   // and what inference decodes with.

@@ -353,20 +353,24 @@ TEST_F(TrainTest, ResumeGivesTheSameNextStepAsAnUninterruptedRun) {
 
 // With --ema the checkpoint's model files hold the running average of the optimizer's weights,
 // which go to weights.state; a resumed run continues both.
-TEST_F(TrainTest, EmaModelFilesHoldTheAverageOfTheWeights) {
-  testing::TestDir run("train_ema");
-  TrainOptions o = options(TrainStage::dit, run.path());
+// With --ema the checkpoint's model files hold the average and weights.state the optimizer's
+// weights, step by step and across a resume, in either stage.
+void expect_model_files_hold_the_average(TrainOptions o) {
   o.scenes = 2;
   o.ema = 0.5;
-  const fs::path ck = run.path() / "checkpoint";
+  const fs::path ck = o.run_dir / "checkpoint";
+  const bool vae = o.stage == TrainStage::vae;
   // Every model-file tensor against average = 0.5 average + 0.5 weights of the step.
   std::map<std::string, at::Tensor> average;
   auto check = [&](const char* when) {
     SCOPED_TRACE(when);
     const auto weights = safetensors_read_all(ck / "weights.state");
     double moved = 0;
-    for (const char* file : {kTinyDitFile, kTinyUmt5File}) {
-      const std::string prefix = std::string(file) == kTinyDitFile ? "dit/" : "umt5/";
+    const std::vector<std::pair<const char*, std::string>> files =
+        vae ? std::vector<std::pair<const char*, std::string>>{{kTinyVaeFile, "vae/"}}
+            : std::vector<std::pair<const char*, std::string>>{{kTinyDitFile, "dit/"},
+                                                               {kTinyUmt5File, "umt5/"}};
+    for (const auto& [file, prefix] : files) {
       for (const auto& [name, model] : safetensors_read_all(ck / file)) {
         if (!weights.count(prefix + name)) {
           ADD_FAILURE() << prefix + name << " is not in weights.state";
@@ -399,6 +403,16 @@ TEST_F(TrainTest, EmaModelFilesHoldTheAverageOfTheWeights) {
   EXPECT_NEAR(r.loss, uninterrupted, 1e-6 * std::fabs(uninterrupted));
   b.save_checkpoint();
   check("resumed");
+}
+
+TEST_F(TrainTest, EmaModelFilesHoldTheAverageOfTheWeights) {
+  testing::TestDir run("train_ema");
+  expect_model_files_hold_the_average(options(TrainStage::dit, run.path()));
+}
+
+TEST_F(TrainTest, VaeEmaModelFileHoldsTheAverageOfTheWeights) {
+  testing::TestDir run("train_vae_ema");
+  expect_model_files_hold_the_average(options(TrainStage::vae, run.path()));
 }
 
 TEST_F(TrainTest, ReconstructionEvalMeasuresHeldOutClipsThroughTheVae) {
