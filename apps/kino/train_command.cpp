@@ -36,10 +36,12 @@ struct TrainArgs {
   int threads = 0;
   int64_t log_every = 10;
   std::string vae_dtype = "bf16";
+  int64_t decoder_dim = 0;  // 0: the model's
 };
 
 void run_training(TrainArgs& a) {
   if (a.micro) a.o.model = gen::tiny_model_micro_config();
+  if (a.decoder_dim > 0) a.o.model.vae.decoder_base_dim = a.decoder_dim;
   if (a.vae_dtype == "bf16")
     a.o.vae_dtype = at::kBFloat16;
   else if (a.vae_dtype == "f32")
@@ -162,6 +164,12 @@ void add_stage(CLI::App& train, gen::TrainStage stage, const char* help) {
                     "Loss weight of each clip's first frame, the one image-to-video keeps from "
                     "the input image (1: like the others)")
         ->capture_default_str();
+    cmd->add_option("--init-vae", args->o.init_vae,
+                    "Start a new run from this VAE (a checkpoint folder) instead of random "
+                    "weights, its decoder widened to --decoder-dim");
+    cmd->add_option("--decoder-dim", args->decoder_dim,
+                    "Decoder width in base channels (default: the encoder's, 16; 4 with --micro). "
+                    "With --init-vae, a whole multiple of that VAE's");
     cmd->add_flag("--freeze-encoder", args->o.freeze_encoder,
                   "Train the decoder only, so latents a DiT was trained on stay valid");
   }

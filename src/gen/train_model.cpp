@@ -243,6 +243,57 @@ ParamMap tiny_init_vae(const WanVaeConfig& cfg, uint64_t seed) {
                      });
 }
 
+ParamMap tiny_widen_vae_decoder(const ParamMap& from, const WanVaeConfig& from_cfg,
+                                const WanVaeConfig& to_cfg, double noise, uint64_t seed) {
+  if (from_cfg.z_dim != to_cfg.z_dim || from_cfg.base_dim != to_cfg.base_dim ||
+      to_cfg.decoder_base_dim % from_cfg.decoder_base_dim)
+    fail_bad_request("cannot widen a VAE decoder of width " +
+                     std::to_string(from_cfg.decoder_base_dim) + " (encoder " +
+                     std::to_string(from_cfg.base_dim) + ", z " + std::to_string(from_cfg.z_dim) +
+                     ") to " + std::to_string(to_cfg.decoder_base_dim) + " (encoder " +
+                     std::to_string(to_cfg.base_dim) + ", z " + std::to_string(to_cfg.z_dim) +
+                     "): the encoders must match and the width must be a whole multiple");
+  const int64_t k = to_cfg.decoder_base_dim / from_cfg.decoder_base_dim;
+  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(seed);
+  ParamMap out;
+  for (const auto& [name, shape] : wan_vae_expected_shapes(to_cfg)) {
+    auto it = from.find(name);
+    if (it == from.end()) fail_bad_request("cannot widen the VAE: " + name + " is missing");
+    at::Tensor t = it->second.detach().to(at::kFloat);
+    const bool widened = t.sizes().vec() != shape;
+    if (widened) {
+      if (t.dim() != int64_t(shape.size()))
+        fail_bad_request("cannot widen the VAE: " + name + " has another rank");
+      // Output channels: copies within each block (time_conv stacks two frames' channels,
+      // to_qkv the queries, keys and values).
+      if (shape[0] != t.size(0)) {
+        const int64_t blocks = contains(name, "time_conv") ? 2 : contains(name, "to_qkv") ? 3 : 1;
+        const int64_t c = t.size(0) / blocks;
+        if (shape[0] != k * t.size(0))
+          fail_bad_request("cannot widen the VAE: " + name + " does not grow by " +
+                           std::to_string(k));
+        std::vector<int64_t> idx(static_cast<size_t>(shape[0]));
+        for (int64_t j = 0; j < shape[0]; ++j) idx[size_t(j)] = j / (k * c) * c + j % (k * c) % c;
+        t = t.index_select(0, at::tensor(idx, at::kLong));
+        if (contains(name, "to_qkv")) t.narrow(0, 0, k * c).div_(std::sqrt(double(k)));
+      }
+      // Input channels: the copies' contributions add up to the original one.
+      if (shape.size() > 1 && shape[1] != t.size(1)) {
+        if (shape[1] != k * t.size(1))
+          fail_bad_request("cannot widen the VAE: " + name + " does not grow by " +
+                           std::to_string(k));
+        std::vector<int64_t> idx(static_cast<size_t>(shape[1]));
+        for (int64_t i = 0; i < shape[1]; ++i) idx[size_t(i)] = i % t.size(1);
+        t = t.index_select(1, at::tensor(idx, at::kLong)).div(double(k));
+      }
+      if (noise > 0 && t.dim() >= 2 && !ends_with(name, "gamma"))
+        t = t + at::normal(0.0, noise * t.std().item<double>(), t.sizes(), gen);
+    }
+    out[name] = t.contiguous().clone().set_requires_grad(true);
+  }
+  return out;
+}
+
 void tiny_write_model(const fs::path& dir, const TinyModelConfig& cfg, const ParamMap& dit,
                       const ParamMap& umt5, const ParamMap& vae, at::ScalarType dtype) {
   std::error_code ec;

@@ -66,6 +66,16 @@ void tiny_write_model(const std::filesystem::path& dir, const TinyModelConfig& c
                       const ParamMap& dit, const ParamMap& umt5, const ParamMap& vae,
                       at::ScalarType dtype);
 
+// The VAE parameters `from` (of config `from_cfg`) as parameters of `to_cfg`, whose decoder is
+// k times as wide (k = to / from decoder_base_dim, a whole number; the encoder and z alike).
+// Each decoder channel becomes k copies and inputs read from copies are divided by k, so the
+// wider decoder computes the same frames: RMS norms are unchanged by copies, and attention's
+// queries are scaled by 1 / sqrt(k) to keep its logits. Copies would get identical gradients
+// and stay copies, so `noise` (a fraction of each widened weight's std) then tells them apart.
+// Error(bad_request) when the configurations do not fit.
+ParamMap tiny_widen_vae_decoder(const ParamMap& from, const WanVaeConfig& from_cfg,
+                                const WanVaeConfig& to_cfg, double noise, uint64_t seed);
+
 // Reads parameters back (float32, requires_grad) from a file written by tiny_write_model, by
 // internal name. Missing file or tensors of other shapes than `expected`: Error(unsupported).
 ParamMap tiny_read_params(const std::filesystem::path& file, const ShapeMap& expected);

@@ -107,6 +107,7 @@ void train_options_validate(const TrainOptions& o) {
     bad("latent_noise must be >= 0, got " + std::to_string(o.latent_noise));
   if (o.vae_dtype != at::kFloat && o.vae_dtype != at::kBFloat16)
     bad("vae_dtype must be float32 or bfloat16, got " + std::string(c10::toString(o.vae_dtype)));
+  if (!o.init_vae.empty() && o.stage != TrainStage::vae) bad("init_vae is for the vae stage only");
   if (o.stage == TrainStage::dit && o.vae.empty())
     bad("train dit: --vae must name the trained VAE (a vae run's checkpoint folder)");
   tiny_model_config_validate(o.model);
@@ -496,6 +497,26 @@ struct Trainer::State {
 
   static constexpr const char* kWeightsState = "weights.state";
 
+  // The parameters of o.init_vae, their decoder widened to this run's width.
+  ParamMap widened_init_vae() const {
+    fs::path file = o.init_vae;
+    if (fs::is_directory(file)) {
+      const ModelFolder f = model_folder_scan(file);
+      if (f.vae_files.size() != 1)
+        fail_bad_request("train vae: " + file.string() + " must hold exactly one VAE file");
+      file = f.vae_files.front();
+    }
+    ShapeMap shapes;
+    const auto st = SafetensorsFile::open(file);
+    for (const TensorInfo& t : st->tensors()) shapes[t.name] = t.shape;
+    const WanVaeConfig from = wan_vae_config_from_shapes(shapes, file.string());
+    return tiny_widen_vae_decoder(tiny_read_params(file, wan_vae_expected_shapes(from)), from,
+                                  cfg.vae, kWidenNoise, mix(o.seed, 0x77));
+  }
+  // Of each widened weight's std: enough for the copies to part within a few hundred steps,
+  // while the first decoded frames stay within about a dB of the narrow decoder's.
+  static constexpr double kWidenNoise = 0.02;
+
   // The stage's trainable parameters and their averages, under the prefixes weights.state uses.
   struct Averaged {
     const char* prefix;
@@ -643,7 +664,8 @@ Trainer::Trainer(const TrainOptions& options, const ProgressFn& progress, const 
     s.load_optimizer(ck / "optimizer.state");
   } else {
     if (options.stage == TrainStage::vae) {
-      s.vae_p = tiny_init_vae(s.cfg.vae, options.seed);
+      s.vae_p = options.init_vae.empty() ? tiny_init_vae(s.cfg.vae, options.seed)
+                                         : s.widened_init_vae();
       s.start_ema_where_missing();
     } else {
       s.dit_p = tiny_init_dit(s.cfg.dit, options.seed);

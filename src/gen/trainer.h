@@ -79,6 +79,10 @@ struct TrainOptions {
   // Train the decoder only: the latents (and so a DiT trained on them) stay valid while the
   // reconstruction improves.
   bool freeze_encoder = false;
+  // A new vae run starts from this VAE (a checkpoint folder or its safetensors file) instead of
+  // random weights; its decoder is widened to model.vae.decoder_base_dim when that is a whole
+  // multiple of its own (tiny_widen_vae_decoder). Ignored when the run resumes.
+  std::filesystem::path init_vae;
   // Loss weight of each clip's first frame relative to the others. Image-to-video keeps the
   // input image as latent frame 0, so the decoded frame 0 is what users compare with their
   // image; the causal decoder makes it from that latent frame alone (only the last temporal

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <ATen/CPUGeneratorImpl.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -21,6 +23,7 @@
 #include "gen/video_generator.h"
 #include "gen/wan_dit.h"
 #include "gen/wan_vae.h"
+#include "gen/weight_set.h"
 #include "scenes/scenes.h"
 #include "support/test_dir.h"
 
@@ -178,6 +181,56 @@ TEST_F(TrainTest, DitObjectWeightChangesTheLossAndOffIsThePlainLoss) {
   EXPECT_NE(weighted, plain);
   o.object_weight = 0;
   EXPECT_EQ(Trainer(o).loss_at(1), plain);
+}
+
+TEST_F(TrainTest, WidenedDecoderDecodesTheSameFrames) {
+  const WanVaeConfig narrow = tiny_model_micro_config().vae;
+  WanVaeConfig wide = narrow;
+  wide.decoder_base_dim = 2 * narrow.decoder_base_dim;
+  ParamMap p = tiny_init_vae(narrow, 3);
+  // Residual branches and the head start near zero; scaled up, every part shapes the frames.
+  for (auto& [name, t] : p)
+    if (name.find("residual.6.weight") != std::string::npos || name == "decoder.head.2.weight")
+      t = (t.detach() * 10).set_requires_grad(true);
+  const at::Tensor z = at::randn({1, narrow.z_dim, 2, 4, 4},
+                                 at::make_generator<at::CPUGeneratorImpl>(5));
+  auto decode = [&](const WanVaeConfig& cfg, const ParamMap& params) {
+    at::NoGradGuard no_grad;
+    const WanVae vae(cfg, WeightSet::from_tensors(params), WanVaeOptions{at::kFloat, at::kCPU},
+                     std::nullopt);
+    return vae.decode(z);
+  };
+  const at::Tensor before = decode(narrow, p);
+  ASSERT_GT(before.abs().max().item<double>(), 0.05);
+  const ParamMap copies = tiny_widen_vae_decoder(p, narrow, wide, 0, 1);
+  EXPECT_EQ(copies.at("decoder.head.2.weight").size(1), 2 * p.at("decoder.head.2.weight").size(1));
+  EXPECT_TRUE(at::equal(copies.at("encoder.conv1.weight"), p.at("encoder.conv1.weight")));
+  const at::Tensor same = decode(wide, copies);
+  EXPECT_LT((same - before).abs().max().item<double>(), 1e-4);
+  // With noise the copies part, and the frames stay close.
+  const at::Tensor near = decode(wide, tiny_widen_vae_decoder(p, narrow, wide, 0.02, 1));
+  const double diff = (near - before).abs().mean().item<double>();
+  EXPECT_GT(diff, 0.0);
+  EXPECT_LT(diff, 0.1);
+  WanVaeConfig odd = narrow;
+  odd.decoder_base_dim = narrow.decoder_base_dim + 2;
+  EXPECT_THROW(tiny_widen_vae_decoder(p, narrow, odd, 0, 1), Error);
+}
+
+TEST_F(TrainTest, VaeRunStartsFromAnotherVaeWithAWiderDecoder) {
+  testing::TestDir run("train_widen");
+  TrainOptions o = options(TrainStage::vae, run.path());
+  o.scenes = 2;
+  o.init_vae = dir_->path() / "vae";
+  o.model.vae.decoder_base_dim *= 2;
+  Trainer t(o);
+  EXPECT_TRUE(std::isfinite(t.step().loss));
+  t.write_model(run.path() / "wide", at::kFloat);
+  const auto wide = safetensors_read_all(run.path() / "wide" / kTinyVaeFile);
+  const auto from = safetensors_read_all(dir_->path() / "vae" / kTinyVaeFile);
+  EXPECT_EQ(wide.at("decoder.head.2.weight").size(1), 2 * from.at("decoder.head.2.weight").size(1));
+  o.stage = TrainStage::dit;
+  EXPECT_THROW(train_options_validate(o), Error);
 }
 
 TEST_F(TrainTest, FrozenEncoderKeepsTheLatentsWhileTheDecoderLearns) {
