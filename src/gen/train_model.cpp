@@ -253,6 +253,9 @@ ParamMap tiny_widen_vae_decoder(const ParamMap& from, const WanVaeConfig& from_c
                      ") to " + std::to_string(to_cfg.decoder_base_dim) + " (encoder " +
                      std::to_string(to_cfg.base_dim) + ", z " + std::to_string(to_cfg.z_dim) +
                      "): the encoders must match and the width must be a whole multiple");
+  // Wan2.2's level shortcuts repeat channels in their own layout; kino-tiny is Wan2.1-style.
+  if (from_cfg.version != WanVaeVersion::wan21 || to_cfg.version != WanVaeVersion::wan21)
+    fail_bad_request("cannot widen the VAE: only Wan2.1-style decoders are widened");
   const int64_t k = to_cfg.decoder_base_dim / from_cfg.decoder_base_dim;
   at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(seed);
   ParamMap out;
