@@ -573,7 +573,16 @@ struct Trainer::State {
     if (o.ema <= 0) return;
     at::NoGradGuard no_grad;
     for (const auto& a : averaged())
-      for (auto& [n, e] : *a.average) e.mul_(o.ema).add_(a.weights->at(n).detach(), 1 - o.ema);
+      for (auto& [n, e] : *a.average) {
+        const at::Tensor& w = a.weights->at(n);
+        // A frozen part (--freeze-encoder) is its own average, bit for bit: rounding in the
+        // update would drift it, and export checks the encoder is the DiT's.
+        if (!w.requires_grad()) {
+          e.copy_(w.detach());
+          continue;
+        }
+        e.mul_(o.ema).add_(w.detach(), 1 - o.ema);
+      }
   }
 
   void truncate_log() const {

@@ -468,6 +468,32 @@ TEST_F(TrainTest, VaeEmaModelFileHoldsTheAverageOfTheWeights) {
   expect_model_files_hold_the_average(options(TrainStage::vae, run.path()));
 }
 
+TEST_F(TrainTest, FrozenEncoderStaysBitForBitUnderEma) {
+  // export requires the decoder run's encoder to be the DiT's, compared exactly.
+  testing::TestDir run("train_vae_ema_frozen");
+  TrainOptions o = options(TrainStage::vae, run.path());
+  o.scenes = 2;
+  o.freeze_encoder = true;
+  o.ema = 0.999;
+  Trainer t(o);
+  t.write_model(run.path() / "before", at::kFloat);
+  for (int i = 0; i < 3; ++i) t.step();
+  t.write_model(run.path() / "after", at::kFloat);
+  const auto a = safetensors_read_all(run.path() / "before" / kTinyVaeFile);
+  const auto b = safetensors_read_all(run.path() / "after" / kTinyVaeFile);
+  int encoder = 0, decoder_changed = 0;
+  for (const auto& [name, tensor] : a) {
+    if (tiny_vae_encoder_side(name)) {
+      ++encoder;
+      EXPECT_TRUE(at::equal(tensor, b.at(name))) << name;
+    } else {
+      decoder_changed += !at::equal(tensor, b.at(name));
+    }
+  }
+  EXPECT_GT(encoder, 10);
+  EXPECT_GT(decoder_changed, 10);
+}
+
 TEST_F(TrainTest, ReconstructionEvalMeasuresHeldOutClipsThroughTheVae) {
   const auto vae = wan_vae_load(dir_->path() / "vae", WanVaeOptions{at::kFloat, at::kCPU});
   scenes::ClipFormat format;
