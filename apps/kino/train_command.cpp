@@ -118,6 +118,10 @@ void add_stage(CLI::App& train, gen::TrainStage stage, const char* help) {
   cmd->add_option("--log-every", args->log_every, "Steps between progress lines")
       ->capture_default_str();
   cmd->add_flag("--micro", args->micro, "The small test configuration (32 x 32, 5 frames)");
+  cmd->add_option("--ema", args->o.ema,
+                  "Decay of a moving average of the stage's weights that the checkpoint's model "
+                  "files hold (0: none; 0.999: about the last thousand steps)")
+      ->capture_default_str();
   if (stage == gen::TrainStage::dit) {
     cmd->add_option("--vae", args->o.vae, "The trained VAE (a vae run's checkpoint folder)")
         ->required();
@@ -139,10 +143,6 @@ void add_stage(CLI::App& train, gen::TrainStage stage, const char* help) {
                     "Extra loss weight on latent pixels that stand out from their 3 x 3 "
                     "neighbourhood (small objects); 0: all alike")
         ->capture_default_str();
-    cmd->add_option("--ema", args->o.ema,
-                    "Decay of a moving average of the weights that the checkpoint's model files "
-                    "hold (0: none; 0.999: about the last thousand steps)")
-        ->capture_default_str();
   } else {
     cmd->add_option("--vae-frames", args->o.vae_frames,
                     "Frames per clip (4n + 1, at most the clip's; fewer train faster, but the "
@@ -155,10 +155,6 @@ void add_stage(CLI::App& train, gen::TrainStage stage, const char* help) {
     cmd->add_option("--object-weight", args->o.object_weight,
                     "Extra reconstruction weight on pixels that stand out from a 17 x 17 blur "
                     "(small objects); 0: all pixels alike")
-        ->capture_default_str();
-    cmd->add_option("--ema", args->o.ema,
-                    "Decay of a moving average of the weights that the checkpoint's VAE file "
-                    "holds (0: none; 0.999: about the last thousand steps)")
         ->capture_default_str();
     cmd->add_option("--first-frame-weight", args->o.first_frame_weight,
                     "Loss weight of each clip's first frame, the one image-to-video keeps from "
