@@ -29,7 +29,7 @@ std::string caption(const scenes::Scene& scene, int64_t i) {
 }
 
 void measure(const std::vector<scenes::RgbImage>& frames, TinyEvalCase& c) {
-  const scenes::RgbImage bg = scenes::clip_median(frames);
+  const scenes::RgbImage bg = scenes::clip_background(frames);
   std::vector<scenes::ObjectMeasure> found;
   for (const auto& f : frames)
     if (auto m = scenes::scene_measure_object(f, bg); m.found) found.push_back(m);

@@ -59,4 +59,17 @@ RgbImage clip_median(const std::vector<RgbImage>& frames) {
   return out;
 }
 
+RgbImage clip_background(const std::vector<RgbImage>& frames) {
+  RgbImage out = clip_median(frames);
+  std::vector<uint8_t> v(size_t(out.width));
+  for (int y = 0; y < out.height; ++y) {
+    for (int ch = 0; ch < 3; ++ch) {
+      for (int x = 0; x < out.width; ++x) v[size_t(x)] = out.pixel(x, y)[ch];
+      std::nth_element(v.begin(), v.begin() + v.size() / 2, v.end());
+      for (int x = 0; x < out.width; ++x) out.pixel(x, y)[ch] = v[v.size() / 2];
+    }
+  }
+  return out;
+}
+
 }  // namespace kino::scenes

@@ -24,4 +24,11 @@ ObjectMeasure scene_measure_object(const RgbImage& frame, const RgbImage& backgr
 // The per-pixel median over frames: the background of a clip whose object moves.
 RgbImage clip_median(const std::vector<RgbImage>& frames);
 
+// The background of a clip of one of the scenes' backgrounds: the per-pixel median over frames,
+// then each row's median. An object that moves less than its own size stays in the per-pixel
+// median, so that alone would leave only the object's fringes to measure (blended with the
+// background, and so of another hue); every background is a vertical gradient, and an object
+// covers less than half of any row.
+RgbImage clip_background(const std::vector<RgbImage>& frames);
+
 }  // namespace kino::scenes

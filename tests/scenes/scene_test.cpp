@@ -228,5 +228,23 @@ TEST(Scene, MedianOfAMovingClipIsItsBackground) {
   EXPECT_FALSE(scene_measure_object(median, bg).found);
 }
 
+// A ball rising slowly overlaps itself in most frames, so the per-pixel median keeps its middle
+// and the object measured against it is only its fringes; the clip's background holds none of it.
+TEST(Scene, BackgroundOfASlowClipLeavesTheWholeObject) {
+  Scene s;
+  s.background = Background::sunset;
+  s.objects.push_back({Colour::green, Shape::ball, Motion::up, Speed::slowly, 0.5, 0.7, 0.14, 0});
+  const auto frames = scene_render(s, ClipFormat{});
+  const RgbImage bg = scene_render_background(Background::sunset, 64, 64);
+  EXPECT_TRUE(scene_measure_object(clip_median(frames), bg).found);
+  const RgbImage background = clip_background(frames);
+  EXPECT_FALSE(scene_measure_object(background, bg, 6).found);
+  const ObjectMeasure whole = scene_measure_object(frames[8], bg);
+  const ObjectMeasure m = scene_measure_object(frames[8], background);
+  EXPECT_NEAR(m.area, whole.area, 1e-9);
+  EXPECT_EQ(colour_nearest_hue(m.hue), Colour::green);
+  EXPECT_LT(scene_measure_object(frames[8], clip_median(frames)).area, whole.area / 2);
+}
+
 }  // namespace
 }  // namespace kino::scenes
