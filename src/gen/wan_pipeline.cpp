@@ -130,19 +130,20 @@ at::Tensor WanPipeline::preview_rgb(const at::Tensor& x0, int64_t frame) const {
   at::NoGradGuard no_grad;
   std::call_once(preview_fit_, [&] {
     // 16 smooth random colour fields (a 3 x 3 grid of colours, bilinear in between) of 8 x 8
-    // latent pixels, held still for 5 frames; every pixel of latent frame 1 is one sample, its
+    // latent pixels, held still for 9 frames; every pixel of latent frame 2 is one sample, its
     // target the mean colour of the image block it covers. Smooth fields look like what a
-    // clip's latent holds (flat patches alone do not), and a later latent frame (4 frames
-    // through the causal encoder) is distributed differently from frame 0 (one frame), so the
-    // map is fitted on the kind of frame it shows.
+    // clip's latent holds (flat patches alone do not). The causal encoder's latent frames
+    // differ in distribution until its cache has seen two chunks (frame 0 is one image, frame
+    // 1 the first four frames after it): fitted on frame 1, kino-tiny's map read a clip's
+    // latent frame 2 60 levels too green, fitted on frame 2 within 25 of the decoded frames.
     const int64_t stride = vae_->spatial_stride(), side = 8 * stride;
     at::Generator gen = at::detail::createCPUGenerator(7);
     const at::Tensor grid = at::rand({16, 3, 3, 3}, gen) * 2 - 1;
     const at::Tensor images =
         at::upsample_bilinear2d(grid, {side, side}, /*align_corners=*/true);  // [16, 3, S, S]
-    const at::Tensor clips = images.unsqueeze(2).expand({16, 3, 5, side, side}).contiguous();
+    const at::Tensor clips = images.unsqueeze(2).expand({16, 3, 9, side, side}).contiguous();
     const at::Tensor z = vae_->encode(clips.to(device_))
-                             .select(2, 1)
+                             .select(2, 2)
                              .to(at::kCPU, at::kDouble);  // [16, C, 8, 8]
     const at::Tensor target = at::avg_pool2d(images, {stride, stride}).to(at::kDouble);
     const int64_t C = z.size(1);
