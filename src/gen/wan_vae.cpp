@@ -8,6 +8,7 @@
 #include "core/json.h"
 #include "gen/model_folder.h"
 #include "gen/safetensors_file.h"
+#include "gen/vae_norm_silu.h"
 #include "gen/weight_set.h"
 
 namespace kino::gen {
@@ -121,12 +122,18 @@ at::Tensor activate(at::Tensor x) {
   return no_grad() ? at::silu_(x) : at::silu(x);
 }
 
+// activate(norm(x, gamma)), in one pass over memory when inference allows (vae_norm_silu.h).
+at::Tensor norm_act(const at::Tensor& x, const at::Tensor& gamma) {
+  if (vae_norm_silu_applies(x, gamma)) return vae_norm_silu(x, gamma);
+  return activate(norm(x, gamma));
+}
+
 at::Tensor residual(ChunkCache& c, const at::Tensor& x, const Res& r) {
   const at::Tensor skip = r.shortcut.w.defined() ? at::conv3d(x, r.shortcut.w, r.shortcut.b) : x;
-  at::Tensor h = causal_conv(c, activate(norm(x, r.gamma1)), r.conv1);
-  at::Tensor n = norm(h, r.gamma2);
+  at::Tensor h = causal_conv(c, norm_act(x, r.gamma1), r.conv1);
+  at::Tensor n = norm_act(h, r.gamma2);
   h.reset();  // the first conv's output is not needed past the norm
-  h = causal_conv(c, activate(std::move(n)), r.conv2);
+  h = causal_conv(c, std::move(n), r.conv2);
   return no_grad() ? h.add_(skip) : h + skip;
 }
 
@@ -239,7 +246,7 @@ at::Tensor encoder_chunk(ChunkCache& c, const at::Tensor& x, const Half& e, int6
   h = residual(c, h, e.mid0);
   h = attention(h, e, max_scores);
   h = residual(c, h, e.mid2);
-  return causal_conv(c, activate(norm(h, e.head_gamma)), e.head);
+  return causal_conv(c, norm_act(h, e.head_gamma), e.head);
 }
 
 at::Tensor decoder_chunk(ChunkCache& c, const at::Tensor& x, const Half& d, bool first,
@@ -254,7 +261,7 @@ at::Tensor decoder_chunk(ChunkCache& c, const at::Tensor& x, const Half& d, bool
     if (l.mode != WanVaeResample::none) h = resample(c, h, l);
     if (l.shortcut) h = h + dup_up(in, l, first);
   }
-  return causal_conv(c, activate(norm(h, d.head_gamma)), d.head);
+  return causal_conv(c, norm_act(h, d.head_gamma), d.head);
 }
 
 // Blend weights of one tile along one axis: rising over `ramp` samples on a side with a
