@@ -102,8 +102,8 @@ at::Tensor vae_norm_silu(const at::Tensor& x, const at::Tensor& gamma) {
     fail_bad_request("vae_norm_silu needs a contiguous float32 or bfloat16 CPU tensor outside "
                      "autograd and one float32 gamma per channel");
   at::Tensor y = at::empty_like(x);
-  const int64_t B = x.size(0), C = x.size(1), P = C > 0 ? x.numel() / (B * C) : 0;
-  if (x.numel() == 0) return y;
+  if (x.numel() == 0) return y;  // before dividing by B * C, which may be 0
+  const int64_t B = x.size(0), C = x.size(1), P = x.numel() / (B * C);
   const float* g = gamma.data_ptr<float>();
   if (x.scalar_type() == at::kFloat)
     norm_silu(x.data_ptr<float>(), y.data_ptr<float>(), g, B, C, P);

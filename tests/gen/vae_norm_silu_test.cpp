@@ -72,6 +72,12 @@ TEST(VaeNormSilu, Bfloat16IsRoundedOnceFromTheExactValue) {
   EXPECT_LE(err.sum().item<double>(), (ops.to(at::kDouble) - want).abs().sum().item<double>());
 }
 
+TEST(VaeNormSilu, EmptyBatchGivesAnEmptyResult) {
+  at::NoGradGuard no_grad;
+  const at::Tensor y = vae_norm_silu(at::empty({0, 7, 3, 4, 4}), at::ones({7}));
+  EXPECT_EQ(y.sizes(), at::IntArrayRef({0, 7, 3, 4, 4}));
+}
+
 TEST(VaeNormSilu, LeavesAutogradAndOtherLayoutsToTheOps) {
   const Case c = odd_case();
   EXPECT_FALSE(vae_norm_silu_applies(c.x, c.gamma));  // grad mode is on here
