@@ -168,6 +168,8 @@ void add_stage(CLI::App& train, gen::TrainStage stage, const char* help) {
                     "With --init-vae, a whole multiple of that VAE's");
     cmd->add_flag("--freeze-encoder", args->o.freeze_encoder,
                   "Train the decoder only, so latents a DiT was trained on stay valid");
+    cmd->add_flag("--bf16", args->o.vae_bf16,
+                  "Convolutions in bfloat16 (CPU autocast; weights and optimizer stay float32)");
   }
   cmd->callback([args] { run_training(*args); });
 }

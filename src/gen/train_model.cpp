@@ -49,7 +49,7 @@ at::Tensor normal(const std::vector<int64_t>& shape, double std, at::Generator& 
 TinyModelConfig tiny_model_config() {
   TinyModelConfig c;
   c.vae = wan21_vae_config();
-  c.vae.z_dim = 16;
+  c.vae.z_dim = 32;
   c.vae.base_dim = 16;
   c.vae.decoder_base_dim = 16;
   c.umt5.vocab = 0;

@@ -1,6 +1,7 @@
 #include "gen/trainer.h"
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <ATen/autocast_mode.h>
 #include <torch/optim/adamw.h>
 
 #include <chrono>
@@ -33,6 +34,32 @@ uint64_t mix(uint64_t a, uint64_t b) {
   z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
   return z ^ (z >> 31);
 }
+
+// CPU autocast to bfloat16 for one forward pass, put back as it was when the scope ends. The
+// autograd graph remembers the casts, so backward runs after the scope and still in bf16.
+class CpuBf16Autocast {
+ public:
+  explicit CpuBf16Autocast(bool on) : on_(on) {
+    if (!on_) return;
+    was_enabled_ = at::autocast::is_cpu_enabled();
+    was_dtype_ = at::autocast::get_autocast_cpu_dtype();
+    at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+    at::autocast::set_cpu_enabled(true);
+  }
+  ~CpuBf16Autocast() {
+    if (!on_) return;
+    at::autocast::set_cpu_enabled(was_enabled_);
+    at::autocast::set_autocast_cpu_dtype(was_dtype_);
+    if (!was_enabled_) at::autocast::clear_cache();
+  }
+  CpuBf16Autocast(const CpuBf16Autocast&) = delete;
+  CpuBf16Autocast& operator=(const CpuBf16Autocast&) = delete;
+
+ private:
+  bool on_;
+  bool was_enabled_ = false;
+  at::ScalarType was_dtype_ = at::kBFloat16;
+};
 
 void write_text(const fs::path& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary);
@@ -89,6 +116,7 @@ void train_options_validate(const TrainOptions& o) {
     bad("first_frame_weight must be 1..100, got " + std::to_string(o.first_frame_weight));
   if (o.first_frame_weight != 1 && o.stage != TrainStage::vae)
     bad("first_frame_weight is for the vae stage only");
+  if (o.vae_bf16 && o.stage != TrainStage::vae) bad("vae_bf16 is for the vae stage only");
   if (!(o.ema >= 0 && o.ema < 1)) bad("ema must be in [0, 1), got " + std::to_string(o.ema));
   if (o.decay_from < 0) bad("decay_from must be >= 0, got " + std::to_string(o.decay_from));
   if (!(o.clip_grad > 0)) bad("clip_grad must be > 0, got " + std::to_string(o.clip_grad));
@@ -163,6 +191,7 @@ struct Trainer::State {
            {"freeze_encoder", o.freeze_encoder},
            {"object_weight", o.object_weight},
            {"first_frame_weight", o.first_frame_weight},
+           {"vae_bf16", o.vae_bf16},
            {"vae_dtype", std::string(c10::toString(o.vae_dtype))},
            {"model", tiny_model_config_json(cfg)}};
     if (lat_mean.defined()) {
@@ -357,13 +386,17 @@ struct Trainer::State {
     at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(mix(o.seed ^ 0x7472, step));
     if (o.stage == TrainStage::vae) {
       at::Tensor z;
+      at::Tensor rec;
       {
-        std::optional<at::NoGradGuard> frozen;
-        if (o.freeze_encoder) frozen.emplace();
-        z = vae->encode(b.frames);
+        CpuBf16Autocast bf16(o.vae_bf16);
+        {
+          std::optional<at::NoGradGuard> frozen;
+          if (o.freeze_encoder) frozen.emplace();
+          z = vae->encode(b.frames).to(at::kFloat);
+        }
+        const at::Tensor zn = z + o.latent_noise * at::randn(z.sizes(), gen);
+        rec = vae->decode(zn).to(at::kFloat);
       }
-      const at::Tensor zn = z + o.latent_noise * at::randn(z.sizes(), gen);
-      const at::Tensor rec = vae->decode(zn);
       const at::Tensor err = rec - b.frames;
       at::Tensor w = object_weights(b.frames);
       if (o.first_frame_weight != 1) w.select(2, 0).mul_(o.first_frame_weight);

@@ -88,6 +88,10 @@ struct TrainOptions {
   // image; the causal decoder makes it from that latent frame alone (only the last temporal
   // tap of each conv sees it), so it can improve without costing the later frames much.
   double first_frame_weight = 1;
+  // Run the VAE's convolutions and matrix products in bfloat16 (LibTorch's CPU autocast) while
+  // the weights, their gradients and AdamW stay float32: oneDNN's bf16 kernels on CPUs with
+  // bf16 matrix units are several times its float32 ones, and the convolutions are the stage.
+  bool vae_bf16 = false;
   // Extra loss weight on what stands out from its surroundings (the objects): in the vae stage
   // pixels that differ from a 17 x 17 blur of their frame, in the dit stage latent pixels that
   // differ from their 3 x 3 neighbourhood. 0 weighs everything alike.
