@@ -155,6 +155,7 @@ struct Trainer::State {
   std::vector<at::Tensor> params;
   std::unique_ptr<torch::optim::AdamW> optimizer;
   int64_t done = 0;
+  int64_t warm_from = 0;  // the learning-rate warm-up counts from this step
   // dit stage with scenes > 0: the frozen VAE's latents of scenes 0 .. scenes - 1, float32
   // [N, z, T, h, w], encoded once. Rendering and encoding 17 frames per clip costs several
   // times the DiT step itself, so a run over a fixed scene set pays it only once.
@@ -474,7 +475,8 @@ struct Trainer::State {
 
   // Linear warm-up, then constant; from decay_from on, a cosine down to lr / 10 at `steps`.
   double lr_at(int64_t step) const {
-    double lr = o.warmup > 0 ? o.lr * std::min(1.0, double(step) / double(o.warmup)) : o.lr;
+    double lr =
+        o.warmup > 0 ? o.lr * std::min(1.0, double(step - warm_from) / double(o.warmup)) : o.lr;
     if (o.decay_from > 0 && step > o.decay_from && o.steps > o.decay_from) {
       const double x = std::min(1.0, double(step - o.decay_from) / double(o.steps - o.decay_from));
       lr *= 0.1 + 0.9 * 0.5 * (1 + std::cos(M_PI * x));
@@ -703,7 +705,13 @@ Trainer::Trainer(const TrainOptions& options, const ProgressFn& progress, const 
       }
     }
     s.build_modules();
-    s.load_optimizer(ck / "optimizer.state");
+    // A checkpoint kept without its optimizer state (the model files alone, e.g. in fp16, which
+    // is how a run in progress is kept in the repository) goes on with fresh AdamW moments,
+    // warming up again as a new run would, since the first steps of fresh moments are large.
+    if (fs::exists(ck / "optimizer.state"))
+      s.load_optimizer(ck / "optimizer.state");
+    else
+      s.warm_from = s.done;
   } else {
     if (options.stage == TrainStage::vae) {
       s.vae_p = options.init_vae.empty() ? tiny_init_vae(s.cfg.vae, options.seed)

@@ -434,6 +434,38 @@ TEST_F(TrainTest, ResumeGivesTheSameNextStepAsAnUninterruptedRun) {
   }
 }
 
+TEST_F(TrainTest, CheckpointWithoutOptimizerStateResumesWithAFreshWarmUp) {
+  // How a run in progress is kept small: the model files alone, in float16. The step count and
+  // settings carry on; the AdamW moments start afresh, so the learning rate warms up again.
+  for (TrainStage stage : {TrainStage::vae, TrainStage::dit}) {
+    SCOPED_TRACE(std::string(train_stage_name(stage)));
+    testing::TestDir run("train_resume_fresh");
+    TrainOptions o = options(stage, run.path());
+    o.warmup = 4;
+    {
+      Trainer a(o);
+      for (int i = 0; i < 5; ++i) a.step();
+      a.save_checkpoint();
+    }
+    const fs::path ck = run.path() / "checkpoint";
+    fs::remove(ck / "optimizer.state");
+    for (const char* file : {kTinyVaeFile, kTinyDitFile, kTinyUmt5File}) {
+      if (!fs::exists(ck / file)) continue;
+      std::vector<std::pair<std::string, at::Tensor>> half;
+      for (const auto& [name, t] : safetensors_read_all(ck / file))
+        half.emplace_back(name, t.to(at::kHalf));
+      safetensors_write(ck / file, half);
+    }
+    Trainer b(o);
+    EXPECT_EQ(b.steps_done(), 5);
+    const TrainStepResult r = b.step();
+    EXPECT_EQ(r.step, 6);
+    EXPECT_DOUBLE_EQ(r.lr, o.lr / 4);
+    EXPECT_TRUE(std::isfinite(r.loss));
+    EXPECT_DOUBLE_EQ(b.step().lr, o.lr / 2);
+  }
+}
+
 // With --ema the checkpoint's model files hold the running average of the optimizer's weights,
 // which go to weights.state; a resumed run continues both.
 // With --ema the checkpoint's model files hold the average and weights.state the optimizer's
