@@ -296,6 +296,21 @@ void add_train_command(CLI::App& app) {
     std::printf("wrote %s: %s, %lld words in the vocabulary\n", ex->out.c_str(),
                 format_bytes(r.bytes).c_str(), static_cast<long long>(r.words));
   });
+
+  struct KeepArgs {
+    std::filesystem::path run, out;
+  };
+  auto kp = std::make_shared<KeepArgs>();
+  CLI::App* k = train->add_subcommand(
+      "keep", "Copy a run as a small folder to keep (fp16 model files, no optimizer state); "
+              "copied back, the same train command resumes from it");
+  k->add_option("--run", kp->run, "The run folder (a train vae/dit --out)")->required();
+  k->add_option("--out", kp->out, "Folder to write (replaced)")->required();
+  k->callback([kp] {
+    const gen::TrainKeepReport r = gen::train_keep(kp->run, kp->out);
+    std::printf("kept step %lld of %s in %s: %s\n", static_cast<long long>(r.step),
+                kp->run.c_str(), kp->out.c_str(), format_bytes(r.bytes).c_str());
+  });
 }
 
 }  // namespace kino::cli

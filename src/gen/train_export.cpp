@@ -59,7 +59,60 @@ std::map<std::string, std::string> latent_stats_of(const fs::path& vae_file) {
   return out;
 }
 
+fs::path fresh_part(const fs::path& out) {
+  const fs::path part = out.string() + ".part";
+  std::error_code ec;
+  fs::remove_all(part, ec);
+  fs::create_directories(part, ec);
+  if (ec) fail(ErrorCode::internal, "cannot create " + part.string() + ": " + ec.message());
+  return part;
+}
+
+// Replaces `out` with the finished `part`; returns the bytes of the files in it.
+int64_t put_in_place(const fs::path& part, const fs::path& out) {
+  std::error_code ec;
+  fs::remove_all(out, ec);
+  fs::rename(part, out, ec);
+  if (ec) fail(ErrorCode::internal, "cannot rename " + part.string() + ": " + ec.message());
+  int64_t bytes = 0;
+  for (const auto& e : fs::recursive_directory_iterator(out))
+    if (e.is_regular_file()) bytes += int64_t(e.file_size());
+  return bytes;
+}
+
 }  // namespace
+
+TrainKeepReport train_keep(const fs::path& run, const fs::path& out, at::ScalarType dtype) {
+  if (out.empty()) fail_bad_request("train keep: --out must be given");
+  const fs::path ck = run / "checkpoint";
+  if (!fs::is_regular_file(ck / "trainer.json"))
+    fail_bad_request("train keep: " + run.string() +
+                     " is not a `kino train` run folder with a checkpoint");
+  TrainKeepReport report;
+  report.step = json_read_file(ck / "trainer.json").value("step", int64_t(0));
+  const fs::path part = fresh_part(out);
+  fs::create_directories(part / "checkpoint");
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(ck)) {
+    const fs::path name = e.path().filename();
+    if (name == "optimizer.state" || name == "weights.state" || !e.is_regular_file()) continue;
+    if (name.extension() == ".safetensors") {
+      const auto file = SafetensorsFile::open(e.path());
+      std::vector<std::pair<std::string, at::Tensor>> list;
+      for (const auto& [n, t] : safetensors_read_all(e.path()))
+        list.emplace_back(n, t.is_floating_point() ? t.to(dtype) : t);
+      safetensors_write(part / "checkpoint" / name, list, file->metadata());
+    } else {
+      fs::copy_file(e.path(), part / "checkpoint" / name, ec);
+    }
+    if (ec) fail(ErrorCode::internal, "cannot copy " + e.path().string() + ": " + ec.message());
+  }
+  for (const char* f : {"log.csv", "summary.txt"})
+    if (fs::is_regular_file(run / f)) fs::copy_file(run / f, part / f, ec);
+  if (ec) fail(ErrorCode::internal, "cannot copy the log of " + run.string() + ": " + ec.message());
+  report.bytes = put_in_place(part, out);
+  return report;
+}
 
 TrainExportReport train_export(const TrainExportOptions& o) {
   if (o.out.empty()) fail_bad_request("train export: --out must be given");
@@ -95,11 +148,8 @@ TrainExportReport train_export(const TrainExportOptions& o) {
   report.words = int64_t(words.size());
   config["kino"]["words"] = words;
 
-  const fs::path part = o.out.string() + ".part";
+  const fs::path part = fresh_part(o.out);
   std::error_code ec;
-  fs::remove_all(part, ec);
-  fs::create_directories(part, ec);
-  if (ec) fail(ErrorCode::internal, "cannot create " + part.string() + ": " + ec.message());
   {
     std::ofstream out(part / "config.json", std::ios::binary);
     out << config.dump(2) << "\n";
@@ -113,10 +163,7 @@ TrainExportReport train_export(const TrainExportOptions& o) {
   fs::copy_file(o.dit / "spiece.model", part / "spiece.model", ec);
   if (ec) fail(ErrorCode::internal, "cannot copy the tokenizer: " + ec.message());
 
-  fs::remove_all(o.out, ec);
-  fs::rename(part, o.out, ec);
-  if (ec) fail(ErrorCode::internal, "cannot rename " + part.string() + ": " + ec.message());
-  for (const auto& e : fs::directory_iterator(o.out)) report.bytes += int64_t(e.file_size());
+  report.bytes = put_in_place(part, o.out);
   return report;
 }
 

@@ -27,4 +27,18 @@ struct TrainExportReport {
 // Error(bad_request) naming it.
 TrainExportReport train_export(const TrainExportOptions& options);
 
+// `kino train keep`: a run as the small folder a run in progress is kept in between machines
+// (the repository's models/kino-tiny-training/): RUN/checkpoint's model files in `dtype` with
+// their metadata, its trainer.json, config.json and tokenizer, and RUN's log.csv and
+// summary.txt. Left out: the AdamW moments and, with --ema, the optimizer's own weights (the
+// average is kept), which are three times the model. Copied back as a run folder, the same
+// `kino train` command resumes from it with fresh moments (see Trainer). Written through
+// out.part, then renamed. Error(bad_request) when RUN has no checkpoint.
+struct TrainKeepReport {
+  int64_t bytes = 0;  // of the written folder
+  int64_t step = 0;   // of the checkpoint
+};
+TrainKeepReport train_keep(const std::filesystem::path& run, const std::filesystem::path& out,
+                           at::ScalarType dtype = at::kHalf);
+
 }  // namespace kino::gen

@@ -434,36 +434,45 @@ TEST_F(TrainTest, ResumeGivesTheSameNextStepAsAnUninterruptedRun) {
   }
 }
 
-TEST_F(TrainTest, CheckpointWithoutOptimizerStateResumesWithAFreshWarmUp) {
-  // How a run in progress is kept small: the model files alone, in float16. The step count and
-  // settings carry on; the AdamW moments start afresh, so the learning rate warms up again.
+TEST_F(TrainTest, KeptRunResumesWithAFreshWarmUp) {
+  // `kino train keep` is how a run in progress is kept small: the model files alone, in fp16.
+  // Copied back as a run folder, the step count and settings carry on; the AdamW moments start
+  // afresh, so the learning rate warms up again.
   for (TrainStage stage : {TrainStage::vae, TrainStage::dit}) {
     SCOPED_TRACE(std::string(train_stage_name(stage)));
-    testing::TestDir run("train_resume_fresh");
-    TrainOptions o = options(stage, run.path());
+    testing::TestDir run("train_keep");
+    TrainOptions o = options(stage, run.path() / "run");
     o.warmup = 4;
+    o.ema = 0.9;
     {
       Trainer a(o);
       for (int i = 0; i < 5; ++i) a.step();
       a.save_checkpoint();
     }
-    const fs::path ck = run.path() / "checkpoint";
-    fs::remove(ck / "optimizer.state");
-    for (const char* file : {kTinyVaeFile, kTinyDitFile, kTinyUmt5File}) {
-      if (!fs::exists(ck / file)) continue;
-      std::vector<std::pair<std::string, at::Tensor>> half;
-      for (const auto& [name, t] : safetensors_read_all(ck / file))
-        half.emplace_back(name, t.to(at::kHalf));
-      safetensors_write(ck / file, half);
-    }
+    const fs::path kept = run.path() / "kept";
+    const TrainKeepReport r = train_keep(o.run_dir, kept);
+    EXPECT_EQ(r.step, 5);
+    EXPECT_GT(r.bytes, 0);
+    EXPECT_FALSE(fs::exists(run.path() / "kept.part"));
+    EXPECT_FALSE(fs::exists(kept / "checkpoint" / "optimizer.state"));
+    EXPECT_FALSE(fs::exists(kept / "checkpoint" / "weights.state"));
+    EXPECT_TRUE(fs::exists(kept / "log.csv"));
+    const fs::path vae = kept / "checkpoint" / kTinyVaeFile;
+    for (const auto& [name, t] : safetensors_read_all(vae)) EXPECT_EQ(t.scalar_type(), at::kHalf);
+    if (stage == TrainStage::dit)  // the statistics generation decodes with stay in the file
+      EXPECT_EQ(SafetensorsFile::open(vae)->metadata(),
+                SafetensorsFile::open(o.run_dir / "checkpoint" / kTinyVaeFile)->metadata());
+
+    o.run_dir = kept;
     Trainer b(o);
     EXPECT_EQ(b.steps_done(), 5);
-    const TrainStepResult r = b.step();
-    EXPECT_EQ(r.step, 6);
-    EXPECT_DOUBLE_EQ(r.lr, o.lr / 4);
-    EXPECT_TRUE(std::isfinite(r.loss));
+    const TrainStepResult s6 = b.step();
+    EXPECT_EQ(s6.step, 6);
+    EXPECT_DOUBLE_EQ(s6.lr, o.lr / 4);
+    EXPECT_TRUE(std::isfinite(s6.loss));
     EXPECT_DOUBLE_EQ(b.step().lr, o.lr / 2);
   }
+  EXPECT_THROW(train_keep(dir_->path() / "no_such_run", dir_->path() / "kept"), Error);
 }
 
 // With --ema the checkpoint's model files hold the running average of the optimizer's weights,
