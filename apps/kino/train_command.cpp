@@ -117,6 +117,8 @@ void add_stage(CLI::App& train, gen::TrainStage stage, const char* help) {
   cmd->add_option("--threads", args->threads, "LibTorch threads (0: all cores)");
   cmd->add_option("--log-every", args->log_every, "Steps between progress lines")
       ->capture_default_str();
+  cmd->add_flag("--bf16", args->o.bf16,
+                "The model in bfloat16 (CPU autocast; weights and optimizer stay float32)");
   cmd->add_flag("--micro", args->micro, "The small test configuration (32 x 32, 5 frames)");
   cmd->add_option("--ema", args->o.ema,
                   "Decay of a moving average of the stage's weights that the checkpoint's model "
@@ -168,8 +170,6 @@ void add_stage(CLI::App& train, gen::TrainStage stage, const char* help) {
                     "With --init-vae, a whole multiple of that VAE's");
     cmd->add_flag("--freeze-encoder", args->o.freeze_encoder,
                   "Train the decoder only, so latents a DiT was trained on stay valid");
-    cmd->add_flag("--bf16", args->o.vae_bf16,
-                  "Convolutions in bfloat16 (CPU autocast; weights and optimizer stay float32)");
   }
   cmd->callback([args] { run_training(*args); });
 }

@@ -116,7 +116,6 @@ void train_options_validate(const TrainOptions& o) {
     bad("first_frame_weight must be 1..100, got " + std::to_string(o.first_frame_weight));
   if (o.first_frame_weight != 1 && o.stage != TrainStage::vae)
     bad("first_frame_weight is for the vae stage only");
-  if (o.vae_bf16 && o.stage != TrainStage::vae) bad("vae_bf16 is for the vae stage only");
   if (!(o.ema >= 0 && o.ema < 1)) bad("ema must be in [0, 1), got " + std::to_string(o.ema));
   if (o.decay_from < 0) bad("decay_from must be >= 0, got " + std::to_string(o.decay_from));
   if (!(o.clip_grad > 0)) bad("clip_grad must be > 0, got " + std::to_string(o.clip_grad));
@@ -192,7 +191,7 @@ struct Trainer::State {
            {"freeze_encoder", o.freeze_encoder},
            {"object_weight", o.object_weight},
            {"first_frame_weight", o.first_frame_weight},
-           {"vae_bf16", o.vae_bf16},
+           {"bf16", o.bf16},
            {"vae_dtype", std::string(c10::toString(o.vae_dtype))},
            {"model", tiny_model_config_json(cfg)}};
     if (lat_mean.defined()) {
@@ -389,7 +388,7 @@ struct Trainer::State {
       at::Tensor z;
       at::Tensor rec;
       {
-        CpuBf16Autocast bf16(o.vae_bf16);
+        CpuBf16Autocast bf16(o.bf16);
         {
           std::optional<at::NoGradGuard> frozen;
           if (o.freeze_encoder) frozen.emplace();
@@ -421,7 +420,6 @@ struct Trainer::State {
       std::memcpy(ids[i].data_ptr<int64_t>(), t.ids.data(), sizeof(int64_t) * size_t(len));
       std::memcpy(mask[i].data_ptr<int64_t>(), t.mask.data(), sizeof(int64_t) * size_t(len));
     }
-    const WanDitText text = dit->encode_text(umt5->encode(ids, mask));
 
     const double shift = o.train_shift > 0 ? o.train_shift : cfg.sampling.shift;
     const at::Tensor u = at::rand({B}, gen);
@@ -439,7 +437,12 @@ struct Trainer::State {
     const at::Tensor t = (1000.0 * sigma.view({B, 1, 1}) * keep.view({B, T, 1}))
                              .expand({B, T, per_frame})
                              .reshape({B, T * per_frame});
-    const at::Tensor v = dit->forward(xt, t, text);
+    at::Tensor v;
+    {
+      CpuBf16Autocast bf16(o.bf16);
+      const WanDitText text = dit->encode_text(umt5->encode(ids, mask));
+      v = dit->forward(xt, t, text).to(at::kFloat);
+    }
     const at::Tensor w = (keep * latent_object_weights(x0)).expand_as(v);
     return ((v - (eps - x0)).pow(2) * w).sum() / w.sum();
   }
@@ -726,7 +729,8 @@ Trainer::Trainer(const TrainOptions& options, const ProgressFn& progress, const 
     s.build_modules();
   }
   s.truncate_log();
-  if (options.threads > 0 && options.stage == TrainStage::dit && options.scenes > 0)
+  // In bf16 the products go through oneDNN on LibTorch's own threads, set above.
+  if (options.threads > 0 && options.stage == TrainStage::dit && options.scenes > 0 && !options.bf16)
     set_matmul_threads(options.threads);
 }
 

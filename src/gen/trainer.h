@@ -65,8 +65,13 @@ struct TrainOptions {
   at::ScalarType vae_dtype = at::kBFloat16;
   // CPU threads, set process-wide for each phase (0: left as they are): n for the VAE's
   // convolutions, and for the dit stage's steps on cached latents, which are float32 matrix
-  // products, set_matmul_threads(n).
+  // products (unless bf16), set_matmul_threads(n).
   int threads = 0;
+  // Run the stage's model (the VAE, or the DiT and text encoder) in bfloat16 under LibTorch's
+  // CPU autocast while the weights, their gradients and AdamW stay float32: oneDNN's bf16
+  // convolutions and matrix products on CPUs with bf16 matrix units are several times its
+  // float32 ones. The dit stage then runs its matrix products on LibTorch's threads.
+  bool bf16 = false;
   // vae stage
   // The first 4n + 1 frames of each clip (at most the clip's); by default the whole clip. The
   // causal VAE's chunks feed each other through their caches, so chunks it never trained on
@@ -88,10 +93,6 @@ struct TrainOptions {
   // image; the causal decoder makes it from that latent frame alone (only the last temporal
   // tap of each conv sees it), so it can improve without costing the later frames much.
   double first_frame_weight = 1;
-  // Run the VAE's convolutions and matrix products in bfloat16 (LibTorch's CPU autocast) while
-  // the weights, their gradients and AdamW stay float32: oneDNN's bf16 kernels on CPUs with
-  // bf16 matrix units are several times its float32 ones, and the convolutions are the stage.
-  bool vae_bf16 = false;
   // Extra loss weight on what stands out from its surroundings (the objects): in the vae stage
   // pixels that differ from a 17 x 17 blur of their frame, in the dit stage latent pixels that
   // differ from their 3 x 3 neighbourhood. 0 weighs everything alike.
