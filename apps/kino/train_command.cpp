@@ -255,10 +255,10 @@ void add_train_command(CLI::App& app) {
       double psnr = 0;
       for (const auto& c : report.cases) {
         psnr += c.clip_psnr / double(report.cases.size());
-        std::printf("%-4s %-60s hue %5.1f (%s) move %+.2f %+.2f %.1f dB\n", c.ok() ? "ok" : "FAIL",
-                    c.prompt.c_str(), c.hue,
+        std::printf("%-4s %-60s hue %5.1f (%s) move %+.2f %+.2f %.1f dB, first frame %.1f dB\n",
+                    c.ok() ? "ok" : "FAIL", c.prompt.c_str(), c.hue,
                     std::string(scenes::colour_name(scenes::colour_nearest_hue(c.hue))).c_str(),
-                    c.dx, c.dy, c.clip_psnr);
+                    c.dx, c.dy, c.clip_psnr, c.first_frame_psnr);
       }
       std::printf("reconstruction: %lld/%zu cases keep colour and motion (%.0f %%), %.1f dB\n",
                   static_cast<long long>(report.passed()), report.cases.size(),

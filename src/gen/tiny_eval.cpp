@@ -170,6 +170,7 @@ TinyEvalReport tiny_eval_reconstruction(const WanVae& vae, const scenes::ClipFor
     double psnr_sum = 0;
     for (int64_t f = 0; f < F; ++f) psnr_sum += rgb_psnr(rec[size_t(f)], frames[size_t(f)]);
     c.clip_psnr = psnr_sum / double(F);
+    c.first_frame_psnr = rgb_psnr(rec.front(), frames.front());
     measure(rec, c);
   });
 }

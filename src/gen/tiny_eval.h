@@ -36,7 +36,9 @@ struct TinyEvalCase {
   double dx = 0, dy = 0;   // centroid movement, last frames minus first, frame units (y down)
   bool colour_ok = false;  // colour_nearest_hue(hue) == colour
   bool motion_ok = false;  // the larger movement is along the prompt's direction, > 5 %
-  double first_frame_psnr = 0;  // image cases: dB against the input image
+  // Image cases: dB against the input image. Reconstruction cases: the decoded first frame
+  // against the clip's, which bounds image-to-video's (latent frame 0 is the encoded image).
+  double first_frame_psnr = 0;
   double clip_psnr = 0;         // reconstruction cases: mean over the frames, dB
   bool ok() const { return colour_ok && motion_ok; }
 };

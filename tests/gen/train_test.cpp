@@ -578,6 +578,9 @@ TEST_F(TrainTest, ReconstructionEvalMeasuresHeldOutClipsThroughTheVae) {
     EXPECT_FALSE(c.prompt.empty());
     // An untrained VAE returns little of the clip, but a finite figure.
     EXPECT_TRUE(std::isfinite(c.clip_psnr) && c.clip_psnr > 0 && c.clip_psnr < 99) << c.clip_psnr;
+    EXPECT_TRUE(std::isfinite(c.first_frame_psnr) && c.first_frame_psnr > 0 &&
+                c.first_frame_psnr < 99)
+        << c.first_frame_psnr;
   }
   o.cases = 0;
   EXPECT_THROW(tiny_eval_reconstruction(*vae, format, o), Error);
