@@ -19,4 +19,12 @@ bool vae_norm_silu_applies(const at::Tensor& x, const at::Tensor& gamma);
 // is as close to the exact value as bfloat16 allows. Error(bad_request) unless it applies.
 at::Tensor vae_norm_silu(const at::Tensor& x, const at::Tensor& gamma);
 
+// For training (`kino train vae`): the same value as an autograd node whose backward is one
+// fused pass too (x and gamma may require grad; x is saved, the output is not). With LibTorch
+// ops the norm and SiLU recorded six nodes and kept their intermediate tensors, and the
+// element-wise and reduction kernels took about half of a vae training step's time. Applies
+// whatever the grad mode, to the same tensors as above.
+bool vae_norm_silu_trainable_applies(const at::Tensor& x, const at::Tensor& gamma);
+at::Tensor vae_norm_silu_trainable(const at::Tensor& x, const at::Tensor& gamma);
+
 }  // namespace kino::gen

@@ -125,6 +125,7 @@ at::Tensor activate(at::Tensor x) {
 // activate(norm(x, gamma)), in one pass over memory when inference allows (vae_norm_silu.h).
 at::Tensor norm_act(const at::Tensor& x, const at::Tensor& gamma) {
   if (vae_norm_silu_applies(x, gamma)) return vae_norm_silu(x, gamma);
+  if (vae_norm_silu_trainable_applies(x, gamma)) return vae_norm_silu_trainable(x, gamma);
   return activate(norm(x, gamma));
 }
 

@@ -93,5 +93,76 @@ TEST(VaeNormSilu, LeavesAutogradAndOtherLayoutsToTheOps) {
   }
 }
 
+struct Grads {
+  at::Tensor y, dx, dgamma;
+};
+
+// Output and gradients of sum(y * w) through the trainable kernel.
+Grads trainable(const at::Tensor& x, const at::Tensor& gamma, const at::Tensor& w) {
+  const at::Tensor xr = x.detach().clone().requires_grad_(true);
+  const at::Tensor gr = gamma.detach().clone().requires_grad_(true);
+  const at::Tensor y = vae_norm_silu_trainable(xr, gr);
+  (y.to(at::kFloat) * w).sum().backward();
+  return {y.detach(), xr.grad(), gr.grad()};
+}
+
+// The same through the float64 ops, the value to match.
+Grads reference_grads(const at::Tensor& x, const at::Tensor& gamma, const at::Tensor& w) {
+  const at::Tensor xd = x.detach().to(at::kDouble).requires_grad_(true);
+  const at::Tensor gd = gamma.detach().to(at::kDouble).requires_grad_(true);
+  const at::Tensor y = reference(xd, gd);
+  (y * w.to(at::kDouble)).sum().backward();
+  return {y.detach(), xd.grad(), gd.grad()};
+}
+
+double relative_error(const at::Tensor& got, const at::Tensor& want) {
+  return ((got.to(at::kDouble) - want).abs().max() / want.abs().max()).item<double>();
+}
+
+// odd_case without its all-zero position, where the clamped norm makes the gradient 1e12 times
+// the others (the kernel gives the same, but it would set the scale of the comparison).
+Case gradient_case() {
+  Case c = odd_case();
+  c.x.select(0, 1).select(1, 0).select(1, 4).select(1, 5).fill_(0.5);
+  return c;
+}
+
+TEST(VaeNormSilu, TrainableGradientsMatchTheOpsInFloat32) {
+  const Case c = gradient_case();
+  const at::Tensor w = at::randn(c.x.sizes());
+  ASSERT_TRUE(vae_norm_silu_trainable_applies(c.x, c.gamma));
+  const Grads got = trainable(c.x, c.gamma, w), want = reference_grads(c.x, c.gamma, w);
+  ASSERT_EQ(got.dx.sizes(), c.x.sizes());
+  ASSERT_EQ(got.dgamma.sizes(), c.gamma.sizes());
+  EXPECT_LT(relative_error(got.y, want.y), 2e-6);
+  EXPECT_LT(relative_error(got.dx, want.dx), 1e-5);
+  EXPECT_LT(relative_error(got.dgamma, want.dgamma), 1e-5);
+}
+
+TEST(VaeNormSilu, TrainableGradientsInBfloat16StayNearTheExactOnes) {
+  // bfloat16 in and out (8 significant bits), float32 inside: the gradients come back within a
+  // few units of bfloat16's last place of the exact ones, and gamma's in float32.
+  const Case c = gradient_case();
+  const at::Tensor x = c.x.to(at::kBFloat16);
+  const at::Tensor w = at::randn(c.x.sizes());
+  const Grads got = trainable(x, c.gamma, w), want = reference_grads(x, c.gamma, w);
+  EXPECT_EQ(got.dx.scalar_type(), at::kBFloat16);
+  EXPECT_EQ(got.dgamma.scalar_type(), at::kFloat);
+  EXPECT_LT(relative_error(got.dx, want.dx), 2e-2);
+  // dgamma sums float32 terms from a bfloat16 dy: the rounding of dy (cast from w's float32
+  // gradient) is all that separates it from the exact value.
+  EXPECT_LT(relative_error(got.dgamma, want.dgamma), 2e-2);
+}
+
+TEST(VaeNormSilu, TrainableAppliesUnderGradModeAndNotToOtherLayouts) {
+  const Case c = odd_case();
+  EXPECT_TRUE(vae_norm_silu_trainable_applies(c.x, c.gamma));
+  EXPECT_FALSE(vae_norm_silu_trainable_applies(c.x.transpose(3, 4), c.gamma));
+  EXPECT_FALSE(vae_norm_silu_trainable_applies(c.x.to(at::kHalf), c.gamma));
+  EXPECT_THROW(vae_norm_silu_trainable(c.x.transpose(3, 4), c.gamma), Error);
+  const at::Tensor y = vae_norm_silu_trainable(at::empty({0, 7, 3, 4, 4}), at::ones({7}));
+  EXPECT_EQ(y.numel(), 0);
+}
+
 }  // namespace
 }  // namespace kino::gen
