@@ -56,10 +56,10 @@ inline float exp_approx(float x) {
   return p * std::bit_cast<float>(uint32_t(int32_t(n) + 127) << 23);
 }
 
+// For each of n positions: ss = the sum of squares over the C channels (`stride` apart), which
+// must start at zero, and inv = sqrt(C) / ||x|| with the norm clamped below at 1e-12.
 template <typename T>
-void norm_silu_block(const T* x, T* y, const float* gamma, int64_t C, int64_t stride,
-                     int64_t n) {
-  float ss[kBlock] = {}, inv[kBlock];
+void inverse_norms(const T* x, int64_t C, int64_t stride, int64_t n, float* ss, float* inv) {
   for (int64_t c = 0; c < C; ++c) {
     const T* xc = x + c * stride;
     for (int64_t i = 0; i < n; ++i) {
@@ -69,6 +69,13 @@ void norm_silu_block(const T* x, T* y, const float* gamma, int64_t C, int64_t st
   }
   const float root_c = std::sqrt(float(C));
   for (int64_t i = 0; i < n; ++i) inv[i] = root_c / std::max(std::sqrt(ss[i]), 1e-12f);
+}
+
+template <typename T>
+void norm_silu_block(const T* x, T* y, const float* gamma, int64_t C, int64_t stride,
+                     int64_t n) {
+  float ss[kBlock] = {}, inv[kBlock];
+  inverse_norms(x, C, stride, n, ss, inv);
   for (int64_t c = 0; c < C; ++c) {
     const T* xc = x + c * stride;
     T* yc = y + c * stride;
@@ -114,15 +121,7 @@ template <typename T>
 void norm_silu_backward_block(const T* x, const T* dy, T* dx, const float* gamma, float* dgamma,
                               int64_t C, int64_t stride, int64_t n) {
   float ss[kBlock] = {}, inv[kBlock], dot[kBlock] = {}, proj[kBlock];
-  for (int64_t c = 0; c < C; ++c) {
-    const T* xc = x + c * stride;
-    for (int64_t i = 0; i < n; ++i) {
-      const float v = load(xc, i);
-      ss[i] += v * v;
-    }
-  }
-  const float root_c = std::sqrt(float(C));
-  for (int64_t i = 0; i < n; ++i) inv[i] = root_c / std::max(std::sqrt(ss[i]), 1e-12f);
+  inverse_norms(x, C, stride, n, ss, inv);
   auto da_at = [&](const T* xc, const T* dyc, float g, int64_t i, float& xv) {
     xv = load(xc, i);
     const float a = xv * inv[i] * g;
