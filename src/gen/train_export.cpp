@@ -39,11 +39,18 @@ std::vector<std::string> caption_words(uint64_t seed) {
   return {words.begin(), words.end()};
 }
 
+// The tensors of a safetensors file, floating-point ones cast to `dtype`.
+std::vector<std::pair<std::string, at::Tensor>> tensors_as(const fs::path& file,
+                                                           at::ScalarType dtype) {
+  std::vector<std::pair<std::string, at::Tensor>> list;
+  for (const auto& [name, t] : safetensors_read_all(file))
+    list.emplace_back(name, t.is_floating_point() ? t.to(dtype) : t);
+  return list;
+}
+
 void convert(const fs::path& from, const fs::path& to, at::ScalarType dtype,
              const std::map<std::string, std::string>& extra_metadata = {}) {
-  std::vector<std::pair<std::string, at::Tensor>> list;
-  for (const auto& [name, t] : safetensors_read_all(from))
-    list.emplace_back(name, t.is_floating_point() ? t.to(dtype) : t);
+  const auto list = tensors_as(from, dtype);
   std::map<std::string, std::string> metadata = {{"format", "pt"}, {"kino", "kino-tiny"}};
   for (const auto& [k, v] : extra_metadata) metadata[k] = v;
   safetensors_write(to, list, metadata);
@@ -97,19 +104,18 @@ TrainKeepReport train_keep(const fs::path& run, const fs::path& out, at::ScalarT
     const fs::path name = e.path().filename();
     if (name == "optimizer.state" || name == "weights.state" || !e.is_regular_file()) continue;
     if (name.extension() == ".safetensors") {
-      const auto file = SafetensorsFile::open(e.path());
-      std::vector<std::pair<std::string, at::Tensor>> list;
-      for (const auto& [n, t] : safetensors_read_all(e.path()))
-        list.emplace_back(n, t.is_floating_point() ? t.to(dtype) : t);
-      safetensors_write(part / "checkpoint" / name, list, file->metadata());
+      safetensors_write(part / "checkpoint" / name, tensors_as(e.path(), dtype),
+                        SafetensorsFile::open(e.path())->metadata());
     } else {
       fs::copy_file(e.path(), part / "checkpoint" / name, ec);
     }
     if (ec) fail(ErrorCode::internal, "cannot copy " + e.path().string() + ": " + ec.message());
   }
-  for (const char* f : {"log.csv", "summary.txt"})
-    if (fs::is_regular_file(run / f)) fs::copy_file(run / f, part / f, ec);
-  if (ec) fail(ErrorCode::internal, "cannot copy the log of " + run.string() + ": " + ec.message());
+  for (const char* f : {"log.csv", "summary.txt"}) {
+    if (!fs::is_regular_file(run / f)) continue;
+    fs::copy_file(run / f, part / f, ec);
+    if (ec) fail(ErrorCode::internal, "cannot copy " + (run / f).string() + ": " + ec.message());
+  }
   report.bytes = put_in_place(part, out);
   return report;
 }
